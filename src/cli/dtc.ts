@@ -306,15 +306,26 @@ export function runDtc(argv: readonly string[], io: CliIo): number {
 
   const tree = result.tree!;
   let out: string | Uint8Array | undefined;
-  if (outform === 'dts') out = printDts(tree);
-  else if (outform === 'dtb')
+  if (outform === 'dts') {
+    try {
+      out = printDts(tree);
+    } catch (e) {
+      // V8 strings stop at about 512 MiB; dtc would stream such a file.
+      if (!(e instanceof RangeError)) throw e;
+      return fatal(io, `the -O dts text of this tree is larger than vmshare can hold in memory (${e.message})`);
+    }
+  } else if (outform === 'dtb') {
+    const writeDiags: Diagnostic[] = [];
     out = writeDtb(tree, {
       version: run.outversion,
       reserveExtra: run.reserve,
       padBytes: run.padsize,
       minSize: run.minsize,
       align: run.alignsize,
+      diagnostics: writeDiags,
     });
+    printDiagnostics(io, writeDiags, run.quiet);
+  }
   if (out !== undefined) {
     if (run.outname === '-') io.stdout(out);
     else io.writeFile(run.outname, out);

@@ -112,9 +112,11 @@ export function compile(opts: CompileOptions): CompileResult {
   if (opts.symbols)
     diagnostics.push(...generateLabelTree(tree, index, '__symbols__', true, opts.phandleFormat));
   if (tree.plugin) {
-    generateFixups(tree, index);
+    diagnostics.push(...generateFixups(tree, index));
     generateLocalFixups(tree, index);
   }
   if (opts.sort) sortTree(tree);
+  if (diagnostics.some((d) => d.severity === 'error') && !checked.hasErrors && !opts.force)
+    return { stage: 'check-failed', forced: false, diagnostics, files };
   return { stage: 'ok', tree, forced: checked.hasErrors, diagnostics, files };
 }
