@@ -1,11 +1,13 @@
-import { join, dirname } from 'node:path';
+import { join, dirname, relative, isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readdirSync } from 'node:fs';
 import type { CliIo } from './io.js';
-import { compile } from '../compile/compile.js';
-import { writeDtb } from '../dtb/write.js';
-import { renderText } from '../diag/render-text.js';
-import { walkLive } from '../dt/model.js';
+import { checkPlatformFile } from '../platform/check.js';
+import { buildPlatform } from '../platform/build.js';
+import { checkExitCode, renderCheck } from './check.js';
+import { renderMap } from './map.js';
+import { writeAll } from './build.js';
+import { platformLoadOptions } from './platform-io.js';
 
 /** The repository root, found from this compiled file (dist/src/cli/demo.js) or the source. */
 export function repoRoot(): string {
@@ -22,50 +24,50 @@ export function repoRoot(): string {
 }
 
 /**
- * The main job on the bundled example platform. For now: preprocess and
- * compile every device tree of examples/seed with the bundled include
- * directory, report what dtc-level checks say, and write the DTBs to out/seed.
+ * The main job on the bundled example platform (examples/seed, the technical
+ * note's configuration): `vmshare check`, `vmshare map` and `vmshare build`
+ * in turn, printed one after the other.
  */
 export async function runDemo(_argv: readonly string[], io: CliIo): Promise<number> {
   const root = repoRoot();
-  const seed = join(root, 'examples', 'seed');
-  const include = join(root, 'include');
-  const outDir = join(root, 'out', 'seed');
-  const { mkdirSync } = await import('node:fs');
-  mkdirSync(outDir, { recursive: true });
-  let failed = 0;
-  const files = readdirSync(seed)
-    .filter((f) => f.endsWith('.dts'))
-    .sort();
-  io.stdout(`vmshare demo: compiling the seed platform (${files.length} device trees in examples/seed)\n\n`);
-  for (const f of files) {
-    const t0 = performance.now();
-    const r = compile({
-      inputFormat: 'dts',
-      fileName: join(seed, f),
-      readFile: (p) => io.readFile(p),
-      includeDirs: [include],
-      cpp: { defines: [], undefines: [] },
-      phandleFormat: 'epapr',
-      symbols: false,
-      autoAliases: false,
-      sort: false,
-      force: false,
-    });
-    for (const d of r.diagnostics) io.stdout(renderText(d) + '\n');
-    if (r.stage !== 'ok') {
-      failed++;
-      io.stdout(`  ${f}: FAILED (${r.stage})\n`);
-      continue;
-    }
-    const dtb = writeDtb(r.tree!);
-    const out = join(outDir, f.replace(/\.dts$/, '.dtb'));
-    io.writeFile(out, dtb);
-    let nodes = 0;
-    for (const _ of walkLive(r.tree!.root)) nodes++;
-    const ms = (performance.now() - t0).toFixed(1);
-    io.stdout(`  ${f}: ${nodes} nodes, ${dtb.length} bytes -> out/seed/${f.replace(/\.dts$/, '.dtb')} (${ms} ms)\n`);
+  const abs = join(root, 'examples', 'seed', 'platform.yaml');
+  const rel = relative(io.cwd, abs);
+  const manifest = rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : abs;
+  const outAbs = join(root, 'out', 'seed');
+  const outRel = relative(io.cwd, outAbs);
+  const outDir = outRel !== '' && !outRel.startsWith('..') && !isAbsolute(outRel) ? outRel : outAbs;
+  const rule = (title: string): void =>
+    io.stdout(`\n== ${title} ${'='.repeat(Math.max(3, 72 - title.length))}\n\n`);
+
+  io.stdout(`vmshare demo: the technical note's platform (${manifest})\n`);
+  io.stdout('VM2 and VM3 share two 64 MiB invalid regions; VM3 sees the first at IPA 0x800000000;\n');
+  io.stdout('VM2 imports VM3\'s granted pages over the critical vlink "vshm".\n');
+
+  rule(`vmshare check ${manifest}`);
+  const t0 = performance.now();
+  const result = checkPlatformFile(manifest, platformLoadOptions(io));
+  io.stdout(renderCheck(result, manifest, 'text', io));
+  io.stdout(
+    `(checked in ${(performance.now() - t0).toFixed(0)} ms; the infos are the note's slip: its example pairs\n`,
+  );
+  io.stdout(
+    ' VDT_S2PTE_UPPER_MEM with VDT_S2PTE_LOWER_DEV_MEM, device memory, while its text promises cached access)\n',
+  );
+  if (!result.platform || !result.loaded) return checkExitCode(result);
+
+  rule(`vmshare map ${manifest}`);
+  io.stdout(renderMap(result.platform, 'text'));
+
+  rule(`vmshare build ${manifest} -o ${outDir}`);
+  if (result.summary.errors > 0) {
+    io.stdout('check found errors: nothing written\n');
+    return 1;
   }
-  io.stdout(failed ? `\n${failed} tree(s) failed\n` : '\nall trees compiled\n');
-  return failed ? 1 : 0;
+  const files = buildPlatform(result.loaded, result.platform);
+  writeAll(io, outDir, files);
+  for (const f of files) io.stdout(`${join(outDir, f.name)}: ${f.bytes.length} bytes, ${f.what}\n`);
+  io.stdout(
+    `\nAlso try: vmshare map ${manifest} --format svg -o map.svg; vmshare check examples/broken/<case>/platform.yaml\n`,
+  );
+  return 0;
 }

@@ -1,6 +1,9 @@
 import { nodeIo, type CliIo } from './io.js';
 import { runDtc } from './dtc.js';
 import { runDemo } from './demo.js';
+import { runCheck } from './check.js';
+import { runMap } from './map.js';
+import { runBuild } from './build.js';
 import { VERSION } from './version.js';
 import { InvariantError } from '../util/assert.js';
 
@@ -10,6 +13,9 @@ Usage: vmshare <command> [options]
 
 Commands:
   dtc [options] <input>   Compile device trees like dtc 1.6.1 (DTS/DTB in, DTB/DTS out); see 'vmshare dtc -h'
+  check <manifest>        Check a platform (hypervisor, vplatform and guest DTs) against the sharing rules
+  map <manifest>          Physical and per-VM IPA memory maps (--format text|json|svg)
+  build <manifest> -o DIR Write the platform's DTBs (guest vm-memory reg filled), only when check passes
   demo                    The main job on the bundled example platform (examples/seed)
   help                    This text
   version                 Print the version
@@ -22,6 +28,12 @@ export async function main(argv: readonly string[], io: CliIo = nodeIo()): Promi
     switch (cmd) {
       case 'dtc':
         return runDtc(rest, io);
+      case 'check':
+        return runCheck(rest, io);
+      case 'map':
+        return runMap(rest, io);
+      case 'build':
+        return runBuild(rest, io);
       case 'demo':
         return await runDemo(rest, io);
       case 'version':
