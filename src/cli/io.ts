@@ -16,8 +16,19 @@ export interface CliIo {
   stderr(text: string): void;
 }
 
+let pipeGuard = false;
+
 export function nodeIo(): CliIo {
   const cwd = process.cwd();
+  if (!pipeGuard) {
+    pipeGuard = true;
+    // `vmshare map | head`: the reader went away; stop quietly as cat or dtc would.
+    for (const s of [process.stdout, process.stderr])
+      s.on('error', (e: NodeJS.ErrnoException) => {
+        if (e.code === 'EPIPE') process.exit(0);
+        throw e;
+      });
+  }
   return {
     cwd,
     readFile(path) {

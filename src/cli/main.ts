@@ -1,9 +1,4 @@
 import { nodeIo, type CliIo } from './io.js';
-import { runDtc } from './dtc.js';
-import { runDemo } from './demo.js';
-import { runCheck } from './check.js';
-import { runMap } from './map.js';
-import { runBuild } from './build.js';
 import { VERSION } from './version.js';
 import { InvariantError } from '../util/assert.js';
 
@@ -26,16 +21,17 @@ export async function main(argv: readonly string[], io: CliIo = nodeIo()): Promi
   const [cmd, ...rest] = argv;
   try {
     switch (cmd) {
+      // Commands are loaded on demand: start-up time counts when vmshare stands in for dtc.
       case 'dtc':
-        return runDtc(rest, io);
+        return (await import('./dtc.js')).runDtc(rest, io);
       case 'check':
-        return runCheck(rest, io);
+        return (await import('./check.js')).runCheck(rest, io);
       case 'map':
-        return runMap(rest, io);
+        return (await import('./map.js')).runMap(rest, io);
       case 'build':
-        return runBuild(rest, io);
+        return (await import('./build.js')).runBuild(rest, io);
       case 'demo':
-        return await runDemo(rest, io);
+        return await (await import('./demo.js')).runDemo(rest, io);
       case 'version':
       case '--version':
       case '-v':

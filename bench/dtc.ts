@@ -1,0 +1,263 @@
+// Benchmark suite `dtc`: whole-process `vmshare dtc` against dtc 1.6.1 on generated hypervisor
+// host trees (bench/gen-host-tree.ts) of 1, 4, 10 and 50 MB.
+//
+// Per size: generate into a temp dir, then time `node bin/vmshare.js dtc -I dts -O dtb -o X in.dts`
+// and `dtc -I dts -O dtb -o Y in.dts` in the same run (median of N wall-clock runs; peak RSS from
+// GNU `/usr/bin/time -f %M`), check X and Y are byte-identical, and print times, the speed-up
+// (dtc time / our time), RSS and RSS ratio, and throughput in MB/s of input. dtc 1.6.1 is
+// roughly quadratic (about 75 s at 10 MB, an hour at 50 MB), so it runs once at 10 MB and at
+// 50 MB only with `--with-dtc-50`. Finally `-I dtb -O dts` is timed at 10 MB on dtc's blob
+// (outputs compared as text).
+// `--quick` shrinks everything (0.25 and 1 MB, fewer runs) for a smoke run.
+
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Suite, SuiteArgs } from './suite.js';
+import { generateHostTree } from './gen-host-tree.js';
+
+const DTC = '/usr/bin/dtc';
+const TIME = '/usr/bin/time';
+
+/** The repository root: the nearest directory above this module holding bin/vmshare.js. */
+function repoRoot(): string {
+  let d = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    if (existsSync(join(d, 'bin', 'vmshare.js'))) return d;
+    d = dirname(d);
+  }
+  throw new Error('cannot find bin/vmshare.js above bench/');
+}
+
+interface Measure {
+  readonly seconds: number;
+  readonly rssKb: number | undefined;
+  readonly status: number;
+  readonly stderr: string;
+}
+
+/** One whole-process run, wall clock around the spawn, peak RSS via GNU time when available. */
+function measure(cmd: string, args: readonly string[], cwd: string, scratch: string): Measure {
+  const rssFile = join(scratch, 'rss.txt');
+  const useTime = existsSync(TIME);
+  const argv = useTime ? ['-f', '%M', '-o', rssFile, cmd, ...args] : [...args];
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(useTime ? TIME : cmd, argv, { cwd, maxBuffer: 256 << 20 });
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  let rssKb: number | undefined;
+  if (useTime && existsSync(rssFile)) {
+    // GNU time prints "Command exited with non-zero status N" before the value on failures.
+    const lines = readFileSync(rssFile, 'utf8').trim().split('\n');
+    rssKb = Number(lines[lines.length - 1]);
+    rmSync(rssFile, { force: true });
+  }
+  return { seconds, rssKb, status: r.status ?? 128, stderr: (r.stderr ?? Buffer.alloc(0)).toString('utf8') };
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+interface Series {
+  readonly runs: number;
+  readonly medianSeconds: number;
+  readonly rssKb: number | undefined; // the largest peak over the runs
+  readonly failed: Measure | undefined;
+}
+
+function series(n: number, run: () => Measure, label: string): Series {
+  const times: number[] = [];
+  let rss: number | undefined;
+  for (let i = 0; i < n; i++) {
+    const m = run();
+    if (m.status !== 0) {
+      process.stdout.write(
+        `  ${label}: run ${i + 1} exited ${m.status}\n${indent(m.stderr.slice(0, 1500))}\n`,
+      );
+      return { runs: i, medianSeconds: NaN, rssKb: rss, failed: m };
+    }
+    times.push(m.seconds);
+    if (m.rssKb !== undefined) rss = Math.max(rss ?? 0, m.rssKb);
+    process.stdout.write(
+      `  ${label}: run ${i + 1}/${n} ${m.seconds.toFixed(3)} s${m.rssKb ? `, ${(m.rssKb / 1024).toFixed(1)} MB RSS` : ''}\n`,
+    );
+  }
+  return { runs: n, medianSeconds: median(times), rssKb: rss, failed: undefined };
+}
+
+const indent = (s: string) =>
+  s
+    .split('\n')
+    .map((l) => `    ${l}`)
+    .join('\n');
+
+interface Step {
+  readonly label: string;
+  readonly mb: number;
+  readonly oursRuns: number;
+  readonly dtcRuns: number;
+}
+
+interface Row {
+  readonly what: string;
+  readonly inputBytes: number;
+  readonly ours: Series;
+  readonly dtc: Series | undefined;
+  readonly identical: string;
+}
+
+function fmtTime(s: Series | undefined): string {
+  if (!s) return 'skipped';
+  if (s.failed) return `FAILED(${s.failed.status})`;
+  return `${s.medianSeconds.toFixed(3)} s (n=${s.runs})`;
+}
+const fmtRss = (kb: number | undefined) => (kb === undefined ? 'n/a' : `${(kb / 1024).toFixed(1)} MB`);
+
+function printTable(rows: readonly Row[]): void {
+  const head = [
+    'input',
+    'size',
+    'ours',
+    'dtc',
+    'dtc/ours',
+    'RSS ours',
+    'RSS dtc',
+    'RSS dtc/ours',
+    'ours MB/s',
+    'dtc MB/s',
+    'outputs',
+  ];
+  const body = rows.map((r) => {
+    const ok = (s: Series | undefined) => s !== undefined && !s.failed && s.runs > 0;
+    const mbs = (s: Series | undefined) => (ok(s) ? (r.inputBytes / 1e6 / s!.medianSeconds).toFixed(2) : '-');
+    return [
+      r.what,
+      `${(r.inputBytes / 1e6).toFixed(2)} MB`,
+      fmtTime(r.ours),
+      fmtTime(r.dtc),
+      ok(r.ours) && ok(r.dtc) ? `${(r.dtc!.medianSeconds / r.ours.medianSeconds).toFixed(2)}x` : '-',
+      fmtRss(r.ours.rssKb),
+      fmtRss(r.dtc?.rssKb),
+      r.ours.rssKb && r.dtc?.rssKb ? `${(r.dtc.rssKb / r.ours.rssKb).toFixed(2)}x` : '-',
+      mbs(r.ours),
+      mbs(r.dtc),
+      r.identical,
+    ];
+  });
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ');
+  process.stdout.write(`\n${line(head)}\n${line(widths.map((w) => '-'.repeat(w)))}\n`);
+  for (const b of body) process.stdout.write(`${line(b)}\n`);
+}
+
+function sameFile(a: string, b: string): string {
+  if (!existsSync(a) || !existsSync(b)) return 'not compared';
+  return Buffer.compare(readFileSync(a), readFileSync(b)) === 0 ? 'identical' : 'DIFFER';
+}
+
+async function run(args: SuiteArgs): Promise<void> {
+  const root = repoRoot();
+  const bin = join(root, 'bin', 'vmshare.js');
+  const haveDtc = existsSync(DTC);
+  const withDtc50 = args.flags.includes('--with-dtc-50');
+  const steps: readonly Step[] = args.quick
+    ? [
+        { label: '0.25MB', mb: 0.25, oursRuns: 3, dtcRuns: 3 },
+        { label: '1MB', mb: 1, oursRuns: 1, dtcRuns: 1 },
+      ]
+    : [
+        { label: '1MB', mb: 1, oursRuns: 5, dtcRuns: 5 },
+        { label: '4MB', mb: 4, oursRuns: 3, dtcRuns: 3 },
+        { label: '10MB', mb: 10, oursRuns: 3, dtcRuns: 1 },
+        { label: '50MB', mb: 50, oursRuns: 1, dtcRuns: withDtc50 ? 1 : 0 },
+      ];
+  const decompileAt = args.quick ? '1MB' : '10MB';
+  if (!haveDtc) process.stdout.write(`${DTC} not installed: timing vmshare only\n`);
+  if (!existsSync(TIME)) process.stdout.write(`${TIME} not installed: no peak RSS\n`);
+
+  const scratch = mkdtempSync(join(tmpdir(), 'vmshare-bench-dtc-'));
+  const rows: Row[] = [];
+  try {
+    for (const step of steps) {
+      const tree = generateHostTree({ targetBytes: Math.round(step.mb * 1e6), seed: 1 });
+      const input = join(scratch, `host-${step.label}.dts`);
+      writeFileSync(input, tree.text);
+      process.stdout.write(
+        `\n${step.label}: ${tree.text.length} bytes, ${tree.vms} VMs, ~${tree.nodes} nodes, ${tree.labels} labels, ${tree.refs} references\n`,
+      );
+      const oursOut = join(scratch, `ours-${step.label}.dtb`);
+      const dtcOut = join(scratch, `dtc-${step.label}.dtb`);
+      const ours = series(
+        step.oursRuns,
+        () =>
+          measure(
+            process.execPath,
+            [bin, 'dtc', '-I', 'dts', '-O', 'dtb', '-o', oursOut, input],
+            scratch,
+            scratch,
+          ),
+        'vmshare',
+      );
+      let dtc: Series | undefined;
+      if (haveDtc && step.dtcRuns > 0) {
+        dtc = series(
+          step.dtcRuns,
+          () => measure(DTC, ['-I', 'dts', '-O', 'dtb', '-o', dtcOut, input], scratch, scratch),
+          'dtc',
+        );
+      }
+      rows.push({
+        what: `dts->dtb ${step.label}`,
+        inputBytes: tree.text.length,
+        ours,
+        dtc,
+        identical: sameFile(oursOut, dtcOut),
+      });
+
+      if (step.label === decompileAt) {
+        // Decompile dtc's blob (or ours when dtc is absent) with both tools.
+        const blob = existsSync(dtcOut) ? dtcOut : oursOut;
+        if (existsSync(blob)) {
+          const oursDts = join(scratch, 'ours-decompiled.dts');
+          const dtcDts = join(scratch, 'dtc-decompiled.dts');
+          process.stdout.write(`\n${step.label} -I dtb -O dts (${readFileSync(blob).length} byte blob)\n`);
+          const o = series(
+            args.quick ? 1 : 3,
+            () =>
+              measure(
+                process.execPath,
+                [bin, 'dtc', '-I', 'dtb', '-O', 'dts', '-o', oursDts, blob],
+                scratch,
+                scratch,
+              ),
+            'vmshare',
+          );
+          const d = haveDtc
+            ? series(
+                1,
+                () => measure(DTC, ['-I', 'dtb', '-O', 'dts', '-o', dtcDts, blob], scratch, scratch),
+                'dtc',
+              )
+            : undefined;
+          rows.push({
+            what: `dtb->dts ${step.label}`,
+            inputBytes: readFileSync(blob).length,
+            ours: o,
+            dtc: d,
+            identical: sameFile(oursDts, dtcDts),
+          });
+        }
+      }
+      rmSync(input, { force: true });
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  printTable(rows);
+}
+
+export const dtcSuite: Suite = { name: 'dtc', run };

@@ -1,0 +1,5 @@
+// The benchmark suites `npm run bench` knows, in the order they run by default.
+import type { Suite } from './suite.js';
+import { dtcSuite } from './dtc.js';
+
+export const suites: readonly Suite[] = [dtcSuite];
