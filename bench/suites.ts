@@ -1,5 +1,6 @@
 // The benchmark suites `npm run bench` knows, in the order they run by default.
 import type { Suite } from './suite.js';
 import { dtcSuite } from './dtc.js';
+import { platformSuite } from './platform.js';
 
-export const suites: readonly Suite[] = [dtcSuite];
+export const suites: readonly Suite[] = [dtcSuite, platformSuite];
