@@ -102,7 +102,11 @@ export function compile(opts: CompileOptions): CompileResult {
 
   if (opts.bootCpuid !== undefined) tree.bootCpuidPhys = opts.bootCpuid >>> 0;
   const index = new TreeIndex(tree.root);
-  const checked = runChecks(tree, index, { config: opts.checks, phandleFormat: opts.phandleFormat });
+  const checked = runChecks(tree, index, {
+    config: opts.checks,
+    phandleFormat: opts.phandleFormat,
+    generateSymbols: opts.symbols,
+  });
   diagnostics.push(...checked.diagnostics);
   if (checked.hasErrors && !opts.force) return { stage: 'check-failed', forced: false, diagnostics, files };
 
