@@ -81,9 +81,15 @@ export function generateHostTree(opts: HostTreeOptions): HostTree {
   const vmMemBase = 0x8_0000_0000n;
   const vmMemStride = 0x1_0000_0000n;
   let vms = 0;
+  const VMS_PER_BLOCK = 4096;
   // Header + host part is about 60 KB; aim the VM part at the rest.
   const budget = Math.max(0, opts.targetBytes - 60_000);
   while (vms === 0 || vmOut.bytes + tail.bytes + vms * 40 < budget) {
+    // dtc 1.6.1's parser stack overflows ("memory exhausted") past 9,988
+    // children in one body: continue /hypervisor/vms in a new root block
+    // (merged into the same node) every VMS_PER_BLOCK guests, as a large
+    // generated configuration split over files would.
+    if (vms > 0 && vms % VMS_PER_BLOCK === 0) vmOut.line('\t\t};\n\t};\n};\n\n/ {\n\thypervisor {\n\t\tvms {');
     emitVm(vmOut, tail, vms, vmMemBase + BigInt(vms) * vmMemStride);
     vms++;
   }
