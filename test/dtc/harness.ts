@@ -203,6 +203,15 @@ export function oursLocated(stderr: string): Located[] {
   return out;
 }
 
+/**
+ * Documented deviation (docs/dtc-compat.md): for a duplicate of a node that
+ * was deleted in the same block dtc 1.6.1 prints the path as "(null)" (the
+ * node never got a full path); we print the node's path.
+ */
+function namelessAsDtc(key: string): string {
+  return key.replace(/\) \/\S*: Duplicate node name$/, ') (null): Duplicate node name');
+}
+
 function checkKey(d: Located): string {
   return `${d.pos} ${d.severity} (${d.check}) ${d.message}`;
 }
@@ -295,6 +304,7 @@ export function registerCase(c: Case): void {
       const mine = oursLocated(getOurs().dtb.stderr)
         .filter((d) => d.check !== undefined)
         .map(checkKey)
+        .map((k) => (theirs.some((x) => x.includes(') (null): ')) ? namelessAsDtc(k) : k))
         .sort();
       assert.deepEqual(mine, theirs, `${c.id}: positioned check diagnostics differ from dtc's`);
     });
