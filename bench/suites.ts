@@ -2,5 +2,6 @@
 import type { Suite } from './suite.js';
 import { dtcSuite } from './dtc.js';
 import { platformSuite } from './platform.js';
+import { hvSuite } from './hv.js';
 
-export const suites: readonly Suite[] = [dtcSuite, platformSuite];
+export const suites: readonly Suite[] = [dtcSuite, platformSuite, hvSuite];

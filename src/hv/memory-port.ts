@@ -1,0 +1,649 @@
+/**
+ * How a VM touches memory: one port for its CPUs (through its stage 2) and
+ * one for its devices' DMA (through its SMMU context). Loads, stores, bulk
+ * copies and zero-copy views, all checked against the tables.
+ *
+ * Speed: each port keeps a software TLB (direct-mapped, TLB_SIZE entries,
+ * a cache of successful walks: readable/writable tags, the backing buffer
+ * and the byte offset of the page in it) and a last-page fast path per
+ * direction. Both are dropped by `invalidate` (the hypervisor's TLBI),
+ * which every unmap or permission change performs before its hypercall
+ * returns, so a denied page faults on the very next access.
+ *
+ * Views: `view()` hands out a MemView over a range that is contiguous in
+ * one backing buffer. The raw typed array never leaves the view (a private
+ * field); every view call checks one `valid` flag, which `invalidate` clears
+ * for every live view overlapping a range that lost a permission or its
+ * mapping. After a deny returns, access through an older view faults.
+ */
+import type { Ipa, VmId } from './addr.js';
+import { PAGE_SIZE } from './addr.js';
+import { S2_UPPER_XN } from './attributes.js';
+import type { AccessKind, AccessPath, FaultKind, HvFault } from './fault.js';
+import type { PhysicalMemory, Segment } from './phys-mem.js';
+import type { Stage2 } from './stage2.js';
+import type { Trace } from './trace.js';
+
+export const TLB_SIZE = 16384;
+const TLB_MASK = TLB_SIZE - 1;
+const EMPTY_U8 = new Uint8Array(0);
+const EMPTY_U32 = new Uint32Array(0);
+
+/** A successful translation of one address. */
+export interface Translation {
+  readonly fault: false;
+  readonly pa: number;
+  readonly level: number;
+  readonly read: boolean;
+  readonly write: boolean;
+  readonly exec: boolean;
+  readonly segment: Segment | undefined;
+}
+
+export class MemoryPort {
+  /** False while the VM is not RUNNING: every access faults with 'not-running'. */
+  running = true;
+  /** Counts walks (TLB refills), for tests and benchmarks. */
+  walks = 0;
+
+  // The TLB is allocated on the first walk (a VM that never touches memory costs nothing);
+  // until then the empty arrays make every lookup miss. Tags hold page + 1 so that a zeroed
+  // array is an empty TLB; the backing buffer is found through the segment index.
+  // Entry i occupies tlb[4i .. 4i+3] = readable tag, writable tag, byte offset in the segment,
+  // segment index: one cache line serves the whole lookup.
+  #tlb = new Uint32Array(0);
+  readonly #segU8: Uint8Array[] = [];
+  readonly #segU32: Uint32Array[] = [];
+  #rPage = -1;
+  #rBase = 0;
+  #rU32: Uint32Array = EMPTY_U32;
+  #rU8: Uint8Array = EMPTY_U8;
+  #wPage = -1;
+  #wBase = 0;
+  #wU32: Uint32Array = EMPTY_U32;
+  #wU8: Uint8Array = EMPTY_U8;
+  readonly #views = new Set<MemView>();
+
+  constructor(
+    readonly vm: VmId,
+    readonly path: AccessPath,
+    readonly tables: Stage2,
+    readonly phys: PhysicalMemory,
+    readonly trace: Trace,
+  ) {}
+
+  // ---------------------------------------------------------------- faults
+
+  #fault(kind: FaultKind, level: number, ipa: number, access: AccessKind): HvFault {
+    const f: HvFault = { fault: true, kind, level, ipa, access, vm: this.vm, path: this.path };
+    this.trace.emit({ kind: 'fault', fault: f });
+    return f;
+  }
+
+  /**
+   * Walks `page` and installs it in the TLB if `access` is allowed; returns
+   * the fault otherwise. `ipa` only names the faulting address.
+   */
+  #fill(ipa: number, page: number, access: AccessKind): HvFault | undefined {
+    if (!this.running) return this.#fault('not-running', 0, ipa, access);
+    this.walks++;
+    const t = this.tables;
+    const level = t.lookupPage(page);
+    if (level < 0) return this.#fault('translation', -level - 1, ipa, access);
+    const s2ap = (t.outLo >>> 6) & 3;
+    const readable = (s2ap & 1) !== 0;
+    const writable = (s2ap & 2) !== 0;
+    // Instruction fetch needs stage-2 read permission and XN clear.
+    const ok =
+      access === 'read'
+        ? readable
+        : access === 'write'
+          ? writable
+          : readable && (t.outHi & S2_UPPER_XN) === 0;
+    if (!ok) return this.#fault('permission', level, ipa, access);
+    const seg = this.phys.segmentOfPage(t.outPaPage);
+    if (!seg) return this.#fault('external', level, ipa, access);
+    if (this.#tlb.length === 0) this.#tlb = new Uint32Array(4 * TLB_SIZE);
+    if (this.#segU8[seg.index] === undefined) {
+      this.#segU8[seg.index] = seg.u8;
+      this.#segU32[seg.index] = seg.u32;
+    }
+    const e = (page & TLB_MASK) << 2;
+    const tlb = this.#tlb;
+    tlb[e] = readable ? page + 1 : 0;
+    tlb[e + 1] = writable ? page + 1 : 0;
+    tlb[e + 2] = (t.outPaPage - seg.basePage) * PAGE_SIZE;
+    tlb[e + 3] = seg.index;
+    return undefined;
+  }
+
+  /** Selects `page` as the last read page; returns a fault if it cannot be read. */
+  #readPage(ipa: number, page: number): HvFault | undefined {
+    const e = (page & TLB_MASK) << 2;
+    if (this.#tlb[e] !== page + 1) {
+      const f = this.#fill(ipa, page, 'read');
+      if (f) return f;
+    }
+    const tlb = this.#tlb;
+    this.#rPage = page;
+    this.#rBase = tlb[e + 2];
+    this.#rU32 = this.#segU32[tlb[e + 3]];
+    this.#rU8 = this.#segU8[tlb[e + 3]];
+    return undefined;
+  }
+
+  #writePage(ipa: number, page: number): HvFault | undefined {
+    const e = (page & TLB_MASK) << 2;
+    if (this.#tlb[e + 1] !== page + 1) {
+      const f = this.#fill(ipa, page, 'write');
+      if (f) return f;
+    }
+    const tlb = this.#tlb;
+    this.#wPage = page;
+    this.#wBase = tlb[e + 2];
+    this.#wU32 = this.#segU32[tlb[e + 3]];
+    this.#wU8 = this.#segU8[tlb[e + 3]];
+    return undefined;
+  }
+
+  // ----------------------------------------------------------- invalidation
+
+  /**
+   * TLB invalidation by IPA range (`pageCount` pages from `ipaPage`), the
+   * model's TLBI IPAS2E1IS + SMMU CMD_TLBI_S2_IPA. With `revokeViews`, views
+   * overlapping the range die too (the range lost a permission or its
+   * mapping).
+   */
+  invalidate(ipaPage: number, pageCount: number, revokeViews: boolean): void {
+    if (pageCount >= TLB_SIZE) {
+      this.invalidateAll(revokeViews);
+      return;
+    }
+    const tlb = this.#tlb;
+    if (tlb.length > 0)
+      for (let p = ipaPage; p < ipaPage + pageCount; p++) {
+        const e = (p & TLB_MASK) << 2;
+        if (tlb[e] === p + 1) tlb[e] = 0;
+        if (tlb[e + 1] === p + 1) tlb[e + 1] = 0;
+      }
+    this.#rPage = -1;
+    this.#wPage = -1;
+    if (revokeViews && this.#views.size > 0) this.#revokeViews(ipaPage, pageCount);
+  }
+
+  /** TLB invalidation of the whole VM (TLBI VMALLS12E1IS / SMMU CMD_TLBI_S12_VMALL). */
+  invalidateAll(revokeViews: boolean): void {
+    this.#tlb.fill(0);
+    this.#rPage = -1;
+    this.#wPage = -1;
+    if (revokeViews && this.#views.size > 0) this.#revokeViews(0, Infinity);
+  }
+
+  #revokeViews(ipaPage: number, pageCount: number): void {
+    const start = ipaPage * PAGE_SIZE;
+    const end = pageCount === Infinity ? Infinity : (ipaPage + pageCount) * PAGE_SIZE;
+    for (const v of this.#views) {
+      if (v.ipa < end && start < v.ipa + v.sizeBytes) {
+        v._revoke();
+        this.#views.delete(v);
+        this.trace.emit({
+          kind: 'view-revoked',
+          vm: this.vm,
+          path: this.path,
+          ipa: v.ipa,
+          sizeBytes: v.sizeBytes,
+        });
+      }
+    }
+  }
+
+  /** Views handed out and still valid. */
+  get liveViews(): number {
+    return this.#views.size;
+  }
+
+  _forgetView(v: MemView): void {
+    this.#views.delete(v);
+  }
+
+  // ------------------------------------------------------------ translation
+
+  /** Translates one address for `access` (a full check, through the TLB). */
+  translate(ipa: Ipa, access: AccessKind): Translation | HvFault {
+    const page = Math.floor(ipa / 4096);
+    if (!this.running) return this.#fault('not-running', 0, ipa, access);
+    const t = this.tables;
+    const level = t.lookupPage(page);
+    if (level < 0) return this.#fault('translation', -level - 1, ipa, access);
+    const s2ap = (t.outLo >>> 6) & 3;
+    const read = (s2ap & 1) !== 0;
+    const write = (s2ap & 2) !== 0;
+    const exec = read && (t.outHi & S2_UPPER_XN) === 0;
+    const ok = access === 'read' ? read : access === 'write' ? write : exec;
+    if (!ok) return this.#fault('permission', level, ipa, access);
+    return {
+      fault: false,
+      pa: t.outPaPage * PAGE_SIZE + (ipa % PAGE_SIZE),
+      level,
+      read,
+      write,
+      exec,
+      segment: this.phys.segmentOfPage(t.outPaPage),
+    };
+  }
+
+  // ------------------------------------------------------------------ loads
+
+  load8(ipa: Ipa): number | HvFault {
+    if (ipa >>> 0 === ipa) {
+      const page = ipa >>> 12;
+      if (page === this.#rPage) return this.#rU8[this.#rBase + (ipa & 4095)];
+      return this.#load8Slow(page, ipa & 4095);
+    }
+    const page = this.#widePage(ipa, 'read');
+    return typeof page === 'number' ? this.#load8Slow(page, ipa % 4096) : page;
+  }
+
+  #load8Slow(page: number, off: number): number | HvFault {
+    const f = this.#readPage(page * 4096 + off, page);
+    if (f) return f;
+    return this.#rU8[this.#rBase + off];
+  }
+
+  load16(ipa: Ipa): number | HvFault {
+    if ((ipa & 4095) > 4094 || ipa >>> 0 !== ipa) return this.#loadBytes(ipa, 2);
+    const lo = this.load8(ipa);
+    if (typeof lo !== 'number') return lo;
+    return lo | ((this.load8((ipa + 1) as Ipa) as number) << 8); // same page: cannot fault once the first byte did not
+  }
+
+  /*
+   * The accessors are kept tiny so that TurboFan inlines them into the
+   * caller's loop: an IPA above 2^31 is a double, and passing it to a call
+   * that is not inlined would box it on the heap at every access. The
+   * out-of-line paths therefore take (page, offset), both small integers.
+   * Below 4 GiB the page number is an integer shift (`>>> 12`), which is
+   * markedly cheaper than the float division and floor needed above it.
+   * A negative IPA (impossible for the branded type) wraps to a page no TLB
+   * entry carries and faults on the slow path.
+   */
+  load32(ipa: Ipa): number | HvFault {
+    if (ipa >>> 0 === ipa) {
+      const page = ipa >>> 12;
+      if (page === this.#rPage && (ipa & 3) === 0) return this.#rU32[(this.#rBase + (ipa & 4095)) >>> 2];
+      return this.#load32Tlb(page, ipa & 4095);
+    }
+    const page = this.#widePage(ipa, 'read');
+    return typeof page === 'number' ? this.#load32Tlb(page, ipa % 4096) : page;
+  }
+
+  /**
+   * Page number of an IPA at or above 4 GiB, or the fault for a value that
+   * is no address at all (negative, fractional, unsafe): such an access
+   * must never reach a TLB entry.
+   */
+  #widePage(ipa: number, access: AccessKind): number | HvFault {
+    if (!Number.isSafeInteger(ipa) || ipa < 0) return this.#fault('translation', 0, ipa, access);
+    return Math.floor(ipa / 4096);
+  }
+
+  #load32Tlb(page: number, off: number): number | HvFault {
+    if ((off & 3) !== 0) return this.#loadBytes(page * 4096 + off, 4);
+    const tlb = this.#tlb;
+    const e = (page & TLB_MASK) << 2;
+    if (tlb[e] === page + 1) return this.#segU32[tlb[e + 3]][(tlb[e + 2] + off) >>> 2];
+    const f = this.#readPage(page * 4096 + off, page);
+    if (f) return f;
+    return this.#rU32[(this.#rBase + off) >>> 2];
+  }
+
+  load64(ipa: Ipa): bigint | HvFault {
+    const lo = this.load32(ipa);
+    if (typeof lo !== 'number') return lo;
+    const hi = this.load32((ipa + 4) as Ipa);
+    if (typeof hi !== 'number') return hi;
+    return (BigInt(hi) << 32n) | BigInt(lo);
+  }
+
+  /** Unaligned or page-crossing little-endian load: every byte is checked first. */
+  #loadBytes(ipa: number, n: number): number | HvFault {
+    const b = new Uint8Array(n);
+    const f = this.read(ipa as Ipa, b);
+    if (f) return f;
+    let v = 0;
+    for (let i = n - 1; i >= 0; i--) v = v * 256 + b[i];
+    return v;
+  }
+
+  // ----------------------------------------------------------------- stores
+
+  store8(ipa: Ipa, value: number): HvFault | undefined {
+    if (ipa >>> 0 === ipa) {
+      const page = ipa >>> 12;
+      if (page === this.#wPage) {
+        this.#wU8[this.#wBase + (ipa & 4095)] = value;
+        return undefined;
+      }
+      return this.#store8Slow(page, ipa & 4095, value);
+    }
+    const page = this.#widePage(ipa, 'write');
+    return typeof page === 'number' ? this.#store8Slow(page, ipa % 4096, value) : page;
+  }
+
+  #store8Slow(page: number, off: number, value: number): HvFault | undefined {
+    const f = this.#writePage(page * 4096 + off, page);
+    if (f) return f;
+    this.#wU8[this.#wBase + off] = value;
+    return undefined;
+  }
+
+  store16(ipa: Ipa, value: number): HvFault | undefined {
+    if ((ipa & 4095) > 4094 || ipa >>> 0 !== ipa) return this.#storeBytes(ipa, value, 2);
+    const f = this.store8(ipa, value);
+    if (f) return f;
+    this.store8((ipa + 1) as Ipa, value >>> 8); // same page, already checked writable
+    return undefined;
+  }
+
+  store32(ipa: Ipa, value: number): HvFault | undefined {
+    if (ipa >>> 0 === ipa) {
+      const page = ipa >>> 12;
+      if (page === this.#wPage && (ipa & 3) === 0) {
+        this.#wU32[(this.#wBase + (ipa & 4095)) >>> 2] = value;
+        return undefined;
+      }
+      return this.#store32Slow(page, ipa & 4095, value);
+    }
+    const page = this.#widePage(ipa, 'write');
+    return typeof page === 'number' ? this.#store32Slow(page, ipa % 4096, value) : page;
+  }
+
+  #store32Slow(page: number, off: number, value: number): HvFault | undefined {
+    const ipa = page * 4096 + off;
+    if ((off & 3) !== 0) return this.#storeBytes(ipa, value, 4);
+    const f = this.#writePage(ipa, page);
+    if (f) return f;
+    this.#wU32[(this.#wBase + off) >>> 2] = value;
+    return undefined;
+  }
+
+  store64(ipa: Ipa, value: bigint): HvFault | undefined {
+    const b = new Uint8Array(8);
+    new DataView(b.buffer).setBigUint64(0, BigInt.asUintN(64, value), true);
+    return this.write(ipa, b);
+  }
+
+  #storeBytes(ipa: number, value: number, n: number): HvFault | undefined {
+    const b = new Uint8Array(n);
+    let v = value >>> 0;
+    for (let i = 0; i < n; i++) {
+      b[i] = v & 0xff;
+      v >>>= 8;
+    }
+    return this.write(ipa as Ipa, b);
+  }
+
+  // ------------------------------------------------------------------- bulk
+
+  /**
+   * Copies `length` bytes from guest memory at `ipa` into `dst`. Every page
+   * is checked before the first byte moves, so a fault copies nothing.
+   */
+  read(ipa: Ipa, dst: Uint8Array, dstOffset = 0, length = dst.length - dstOffset): HvFault | undefined {
+    const f = this.#checkRange(ipa, length, 'read');
+    if (f) return f;
+    this.#copy(ipa, length, (u8, off, n, done) => dst.set(u8.subarray(off, off + n), dstOffset + done));
+    return undefined;
+  }
+
+  /** Copies `src` into guest memory at `ipa`; nothing is written unless every page is writable. */
+  write(ipa: Ipa, src: Uint8Array, srcOffset = 0, length = src.length - srcOffset): HvFault | undefined {
+    const f = this.#checkRange(ipa, length, 'write');
+    if (f) return f;
+    this.#copy(ipa, length, (u8, off, n, done) =>
+      u8.set(src.subarray(srcOffset + done, srcOffset + done + n), off),
+    );
+    return undefined;
+  }
+
+  /** Fills `length` bytes at `ipa` with `value`. */
+  fill(ipa: Ipa, length: number, value = 0): HvFault | undefined {
+    const f = this.#checkRange(ipa, length, 'write');
+    if (f) return f;
+    this.#copy(ipa, length, (u8, off, n) => u8.fill(value, off, off + n));
+    return undefined;
+  }
+
+  #checkRange(ipa: number, length: number, access: 'read' | 'write'): HvFault | undefined {
+    if (!Number.isSafeInteger(ipa) || ipa < 0) return this.#fault('translation', 0, ipa, access);
+    if (length <= 0) return undefined;
+    const first = Math.floor(ipa / 4096);
+    const last = Math.floor((ipa + length - 1) / PAGE_SIZE);
+    const k = access === 'read' ? 0 : 1;
+    for (let p = first; p <= last; p++) {
+      if (this.#tlb[((p & TLB_MASK) << 2) + k] === p + 1) continue;
+      const f = this.#fill(p === first ? ipa : p * PAGE_SIZE, p, access);
+      if (f) return f;
+    }
+    return undefined;
+  }
+
+  /** Walks an already checked range, coalescing pages contiguous in one buffer into one chunk. */
+  #copy(
+    ipa: number,
+    length: number,
+    chunk: (u8: Uint8Array, off: number, n: number, done: number) => void,
+  ): void {
+    let done = 0;
+    let cur = ipa;
+    let runU8: Uint8Array | undefined;
+    let runOff = 0;
+    let runLen = 0;
+    let runDone = 0;
+    while (done < length) {
+      const page = Math.floor(cur / PAGE_SIZE);
+      const inPage = cur % PAGE_SIZE;
+      const n = Math.min(PAGE_SIZE - inPage, length - done);
+      const e = (page & TLB_MASK) << 2;
+      const tlb = this.#tlb;
+      let u8: Uint8Array;
+      let off: number;
+      if (tlb.length > 0 && (tlb[e] === page + 1 || tlb[e + 1] === page + 1)) {
+        u8 = this.#segU8[tlb[e + 3]];
+        off = tlb[e + 2] + inPage;
+      } else {
+        // Evicted by the check of a range larger than the TLB: walk again (cannot fail, nothing changed).
+        this.tables.lookupPage(page);
+        const seg = this.phys.segmentOfPage(this.tables.outPaPage) as Segment;
+        u8 = seg.u8;
+        off = (this.tables.outPaPage - seg.basePage) * PAGE_SIZE + inPage;
+      }
+      if (runU8 === u8 && runOff + runLen === off) runLen += n;
+      else {
+        if (runU8) chunk(runU8, runOff, runLen, runDone);
+        runU8 = u8;
+        runOff = off;
+        runLen = n;
+        runDone = done;
+      }
+      done += n;
+      cur += n;
+    }
+    if (runU8) chunk(runU8, runOff, runLen, runDone);
+  }
+
+  // ------------------------------------------------------------------ views
+
+  /**
+   * A zero-copy view over [ipa, ipa + sizeBytes), which must be mapped with
+   * `access` and contiguous in one backing buffer (PA-contiguous inside one
+   * RAM bank, invalid region or pmem pool).
+   */
+  view(ipa: Ipa, sizeBytes: number, access: 'read' | 'readwrite' = 'read'): MemView | HvFault {
+    const f =
+      this.#checkRange(ipa, sizeBytes, 'read') ??
+      (access === 'readwrite' ? this.#checkRange(ipa, sizeBytes, 'write') : undefined);
+    if (f) return f;
+    let u8: Uint8Array | undefined;
+    let start = 0;
+    let ok = true;
+    this.#copy(ipa, sizeBytes, (buf, off, _n, done) => {
+      if (done === 0) {
+        u8 = buf;
+        start = off;
+      } else ok = false;
+    });
+    if (!ok || !u8) return this.#fault('external', 3, ipa, 'read'); // not contiguous in one buffer: no zero-copy view possible
+    const v = new MemView(
+      this,
+      ipa,
+      sizeBytes,
+      u8.subarray(start, start + sizeBytes),
+      access === 'readwrite',
+    );
+    this.#views.add(v);
+    return v;
+  }
+}
+
+/**
+ * A checked window onto guest memory. Valid until the hypervisor unmaps or
+ * downgrades any page of it; afterwards every call returns a fault.
+ */
+export class MemView {
+  readonly #bytes: Uint8Array;
+  readonly #port: MemoryPort;
+  #valid = true;
+
+  constructor(
+    port: MemoryPort,
+    readonly ipa: number,
+    readonly sizeBytes: number,
+    bytes: Uint8Array,
+    readonly writable: boolean,
+  ) {
+    this.#port = port;
+    this.#bytes = bytes;
+  }
+
+  get valid(): boolean {
+    return this.#valid;
+  }
+
+  /** Called by the port's invalidation. */
+  _revoke(): void {
+    this.#valid = false;
+  }
+
+  /** Gives the view up (it stops being tracked). */
+  release(): void {
+    this.#valid = false;
+    this.#port._forgetView(this);
+  }
+
+  #dead(offset: number, access: AccessKind): HvFault {
+    const at = (this.ipa + offset) as Ipa;
+    const t = this.#port.translate(at, access);
+    if (t.fault) return t;
+    const f: HvFault = {
+      fault: true,
+      kind: 'revoked',
+      level: t.level,
+      ipa: at,
+      access,
+      vm: this.#port.vm,
+      path: this.#port.path,
+    };
+    this.#port.trace.emit({ kind: 'fault', fault: f });
+    return f;
+  }
+
+  /** A write through a view handed out read-only: a permission fault at the page's leaf level. */
+  #readOnly(offset: number): HvFault {
+    const at = (this.ipa + offset) as Ipa;
+    const t = this.#port.translate(at, 'write');
+    if (t.fault) return t;
+    const f: HvFault = {
+      fault: true,
+      kind: 'permission',
+      level: t.level,
+      ipa: at,
+      access: 'write',
+      vm: this.#port.vm,
+      path: this.#port.path,
+    };
+    this.#port.trace.emit({ kind: 'fault', fault: f });
+    return f;
+  }
+
+  #bounds(offset: number, n: number): void {
+    if (!(offset >= 0 && n >= 0 && offset + n <= this.sizeBytes))
+      throw new RangeError(`view access ${offset}+${n} outside 0..${this.sizeBytes}`);
+  }
+
+  /** Copies view bytes [offset, offset + length) into dst. */
+  read(offset: number, dst: Uint8Array, dstOffset = 0, length = dst.length - dstOffset): HvFault | undefined {
+    if (!this.#valid) return this.#dead(offset, 'read');
+    this.#bounds(offset, length);
+    dst.set(this.#bytes.subarray(offset, offset + length), dstOffset);
+    return undefined;
+  }
+
+  write(
+    offset: number,
+    src: Uint8Array,
+    srcOffset = 0,
+    length = src.length - srcOffset,
+  ): HvFault | undefined {
+    if (!this.#valid) return this.#dead(offset, 'write');
+    if (!this.writable) return this.#readOnly(offset);
+    this.#bounds(offset, length);
+    this.#bytes.set(src.subarray(srcOffset, srcOffset + length), offset);
+    return undefined;
+  }
+
+  getU8(offset: number): number | HvFault {
+    if (!this.#valid) return this.#dead(offset, 'read');
+    this.#bounds(offset, 1);
+    return this.#bytes[offset];
+  }
+
+  getU32(offset: number): number | HvFault {
+    if (!this.#valid) return this.#dead(offset, 'read');
+    this.#bounds(offset, 4);
+    const b = this.#bytes;
+    return (b[offset] | (b[offset + 1] << 8) | (b[offset + 2] << 16) | (b[offset + 3] << 24)) >>> 0;
+  }
+
+  setU8(offset: number, v: number): HvFault | undefined {
+    if (!this.#valid) return this.#dead(offset, 'write');
+    if (!this.writable) return this.#readOnly(offset);
+    this.#bounds(offset, 1);
+    this.#bytes[offset] = v;
+    return undefined;
+  }
+
+  setU32(offset: number, v: number): HvFault | undefined {
+    if (!this.#valid) return this.#dead(offset, 'write');
+    if (!this.writable) return this.#readOnly(offset);
+    this.#bounds(offset, 4);
+    const b = this.#bytes;
+    b[offset] = v;
+    b[offset + 1] = v >>> 8;
+    b[offset + 2] = v >>> 16;
+    b[offset + 3] = v >>> 24;
+    return undefined;
+  }
+
+  /** Copies this view into another view (both checked). */
+  copyTo(
+    dst: MemView,
+    srcOffset = 0,
+    dstOffset = 0,
+    length = this.sizeBytes - srcOffset,
+  ): HvFault | undefined {
+    if (!this.#valid) return this.#dead(srcOffset, 'read');
+    this.#bounds(srcOffset, length);
+    return dst.write(dstOffset, this.#bytes, srcOffset, length);
+  }
+}
