@@ -35,6 +35,8 @@ const TLB_MASK = TLB_SIZE - 1;
 const BTLB_SIZE = 64;
 const BTLB_MASK = BTLB_SIZE - 1;
 const BLOCK_PAGES = 512;
+/** How many granules the range entry may grow each way from the one filled (64 x 2 MiB). */
+const RANGE_REACH = 64;
 const EMPTY_U8 = new Uint8Array(0);
 const EMPTY_U32 = new Uint32Array(0);
 
@@ -63,6 +65,15 @@ export class MemoryPort {
   #tlb = new Uint32Array(0);
   /** Block TLB, same entry layout as `#tlb` but tagged by 2 MiB granule (ipa >>> 21) + 1. */
   readonly #btlb = new Uint32Array(4 * BTLB_SIZE);
+  // Range entry: the run of adjacent 2 MiB granules around the last block
+  // filled that map linearly into one segment with the same permissions
+  // (what contiguous-hint and range TLBs cache in hardware). Lengths are 0
+  // when the range does not allow that access.
+  #rgStart = 0;
+  #rgReadLen = 0;
+  #rgWriteLen = 0;
+  #rgBase = 0;
+  #rgU32: Uint32Array = EMPTY_U32;
   readonly #segU8: Uint8Array[] = [];
   readonly #segU32: Uint32Array[] = [];
   #rPage = -1;
@@ -138,9 +149,42 @@ export class MemoryPort {
         bt[be + 1] = writable ? g + 1 : 0;
         bt[be + 2] = (paPage - seg.basePage) * PAGE_SIZE;
         bt[be + 3] = seg.index;
+        this.#fillRange(g, paPage, s2ap, seg.basePage, seg.basePage + seg.pageCount, seg.index);
       }
     }
     return undefined;
+  }
+
+  /**
+   * Grows the range entry from granule `g` (mapped at PA page `paPage`) over
+   * neighbouring granules that are blocks continuing the same linear mapping
+   * inside [segStart, segEnd) with the same S2AP, at most RANGE_REACH each way.
+   */
+  #fillRange(g: number, paPage: number, s2ap: number, segStart: number, segEnd: number, segIndex: number): void {
+    const t = this.tables;
+    const linear = (k: number): boolean => {
+      const gg = g + k;
+      if (gg < 0 || gg >= 2048) return false; // granules below 4 GiB of IPA only
+      const pp = paPage + k * BLOCK_PAGES;
+      if (pp < segStart || pp + BLOCK_PAGES > segEnd) return false;
+      const level = t.lookupPage(gg * BLOCK_PAGES);
+      return level > 0 && level <= 2 && t.outPaPage === pp && ((t.outLo >>> 6) & 3) === s2ap;
+    };
+    let lo = 0;
+    while (lo > -RANGE_REACH && linear(lo - 1)) lo--;
+    let hi = 0;
+    while (hi < RANGE_REACH && linear(hi + 1)) hi++;
+    const len = (hi - lo + 1) * BLOCK_PAGES * PAGE_SIZE;
+    this.#rgStart = (g + lo) * BLOCK_PAGES * PAGE_SIZE;
+    this.#rgBase = (paPage + lo * BLOCK_PAGES - segStart) * PAGE_SIZE;
+    this.#rgReadLen = (s2ap & 1) !== 0 ? len : 0;
+    this.#rgWriteLen = (s2ap & 2) !== 0 ? len : 0;
+    this.#rgU32 = this.#segU32[segIndex];
+  }
+
+  #dropRange(): void {
+    this.#rgReadLen = 0;
+    this.#rgWriteLen = 0;
   }
 
   /** Selects `page` as the last read page; returns a fault if it cannot be read. */
@@ -186,6 +230,7 @@ export class MemoryPort {
       return;
     }
     this.#btlb.fill(0);
+    this.#dropRange();
     const tlb = this.#tlb;
     if (tlb.length > 0)
       for (let p = ipaPage; p < ipaPage + pageCount; p++) {
@@ -202,6 +247,7 @@ export class MemoryPort {
   invalidateAll(revokeViews: boolean): void {
     this.#tlb.fill(0);
     this.#btlb.fill(0);
+    this.#dropRange();
     this.#rPage = -1;
     this.#wPage = -1;
     if (revokeViews && this.#views.size > 0) this.#revokeViews(0, Infinity);
@@ -299,6 +345,11 @@ export class MemoryPort {
     // Aligned and below 4 GiB: probe the block TLB, then the page TLB (tag,
     // offset and segment share a cache line), with no call that TurboFan
     // might not inline; everything else takes the slow path.
+    // The range entry first: o is below 2^31 there, so `(o | 0) === o` proves
+    // an integer offset and `(o & 3) === 0` alignment (the range starts on a
+    // 2 MiB boundary).
+    const o = ipa - this.#rgStart;
+    if (o >= 0 && o < this.#rgReadLen && (o & 3) === 0 && (o | 0) === o) return this.#rgU32[(this.#rgBase + o) >>> 2];
     if (ipa >>> 0 === ipa && (ipa & 3) === 0) {
       const g = ipa >>> 21;
       const bt = this.#btlb;
@@ -387,6 +438,11 @@ export class MemoryPort {
   }
 
   store32(ipa: Ipa, value: number): HvFault | undefined {
+    const o = ipa - this.#rgStart;
+    if (o >= 0 && o < this.#rgWriteLen && (o & 3) === 0 && (o | 0) === o) {
+      this.#rgU32[(this.#rgBase + o) >>> 2] = value;
+      return undefined;
+    }
     if (ipa >>> 0 === ipa) {
       const g = ipa >>> 21;
       const bt = this.#btlb;
