@@ -11,6 +11,7 @@ Commands:
   check <manifest>        Check a platform (hypervisor, vplatform and guest DTs) against the sharing rules
   map <manifest>          Physical and per-VM IPA memory maps (--format text|json|svg)
   build <manifest> -o DIR Write the platform's DTBs (guest vm-memory reg filled), only when check passes
+  ptdump <manifest>       Boot the platform in the hypervisor model; print each VM's stage-2 tables
   demo                    The main job on the bundled example platform (examples/seed)
   help                    This text
   version                 Print the version
@@ -30,6 +31,8 @@ export async function main(argv: readonly string[], io: CliIo = nodeIo()): Promi
         return (await import('./map.js')).runMap(rest, io);
       case 'build':
         return (await import('./build.js')).runBuild(rest, io);
+      case 'ptdump':
+        return (await import('./ptdump.js')).runPtdump(rest, io);
       case 'demo':
         return await (await import('./demo.js')).runDemo(rest, io);
       case 'version':
