@@ -8,6 +8,8 @@ import { checkExitCode, renderCheck } from './check.js';
 import { renderMap } from './map.js';
 import { writeAll } from './build.js';
 import { platformLoadOptions } from './platform-io.js';
+import { toHvConfig } from '../platform/to-hv.js';
+import { runVshmStory } from '../guest/story.js';
 
 /** The repository root, found from this compiled file (dist/src/cli/demo.js) or the source. */
 export function repoRoot(): string {
@@ -66,6 +68,16 @@ export async function runDemo(_argv: readonly string[], io: CliIo): Promise<numb
   const files = buildPlatform(result.loaded, result.platform);
   writeAll(io, outDir, files);
   for (const f of files) io.stdout(`${join(outDir, f.name)}: ${f.bytes.length} bytes, ${f.what}\n`);
+
+  rule('boot: the vshm pair on the hypervisor model (virtual clock, one thread)');
+  const hvc = toHvConfig(result.platform);
+  if (!hvc.config) {
+    io.stdout(`the platform cannot boot on the model:\n${hvc.problems.join('\n')}\n`);
+    return 1;
+  }
+  const story = runVshmStory(hvc.config);
+  io.stdout(story.lines.join('\n') + '\n');
+  if (!story.ok) return 1;
   io.stdout(
     `\nAlso try: vmshare map ${manifest} --format svg -o map.svg; vmshare check examples/broken/<case>/platform.yaml\n`,
   );

@@ -49,6 +49,29 @@ export interface VmConfig {
   readonly limits?: Partial<HvLimits>;
 }
 
+/**
+ * A vlink (semantics.md §5): a named, numbered link between a server and a
+ * client VM with one state word per side. `critical` links gate the
+ * revocation of an exporter's grants (§6).
+ */
+export interface VlinkConfig {
+  /** `vl,name`, at most 15 characters. */
+  readonly name: string;
+  /** `vl,link`. */
+  readonly link: number;
+  readonly serverId: VmId;
+  readonly clientId: VmId;
+  readonly serverInfo: string;
+  readonly clientInfo: string;
+  readonly critical: boolean;
+}
+
+export const VLINK_NAME_MAX = 15;
+/** Default wait for critical vlinks before an exporter's grants are revoked by force (semantics.md §6). */
+export const DEFAULT_REVOCATION_TIMEOUT_MS = 100;
+/** Default number of persistent cross-interrupts (the platform manifest's default). */
+export const DEFAULT_PERSISTENT_XIRQS = 1024;
+
 export interface HvLimits {
   /** Grant records per exporter (semantics.md §4 step 9). */
   readonly grantRecordsPerExporter: number;
@@ -75,6 +98,12 @@ export interface HvConfig {
   readonly tablePool?: PhysRange;
   readonly vms: readonly VmConfig[];
   readonly limits?: Partial<HvLimits>;
+  /** The vlinks of the hypervisor DT (semantics.md §5); none by default. */
+  readonly vlinks?: readonly VlinkConfig[];
+  /** Persistent cross-interrupts the pool holds; default DEFAULT_PERSISTENT_XIRQS. */
+  readonly persistentXirqs?: number;
+  /** How long an exporter's stop waits for its importers' critical vlinks to go OFF; default 100 ms (virtual). */
+  readonly revocationTimeoutMs?: number;
 }
 
 export interface ConfigError {
@@ -234,6 +263,17 @@ export function validateConfig(config: HvConfig): ConfigError[] {
       }
       if (q) ipaSpace.push({ ...q, what: where });
     });
+    // pmem blocks are mapped at IPA == PA when a VM maps them (pmem.ts): the pool must fit every VM's IPA space.
+    if (config.pmem) {
+      const end = config.pmem.pa + config.pmem.sizeBytes;
+      if (end > ipaLimit)
+        err(
+          'hv/pmem-out-of-range',
+          `pmem pool ${h(config.pmem.pa)}-${h(end)} lies above VM ${vm.id}'s ${ipaBits}-bit IPA space (pmem is mapped at IPA == PA)`,
+          vm.id,
+        );
+      else ipaSpace.push({ start: config.pmem.pa, end, what: 'the pmem pool (IPA == PA)' });
+    }
     vm.io.forEach((m, i) => {
       const where = `VM ${vm.id} io-memory ${m.name ?? i}`;
       const p = range(where + ' (PA)', m.pa, m.sizeBytes, PA_LIMIT, vm.id);
@@ -294,6 +334,19 @@ export function validateConfig(config: HvConfig): ConfigError[] {
     );
   }
   findOverlaps(allRam, (a, b) => err('hv/ram-overlap', `${a.what} overlaps ${b.what}`));
+  validateVlinks(config, ids, err);
+  if (
+    config.persistentXirqs !== undefined &&
+    (!Number.isInteger(config.persistentXirqs) ||
+      config.persistentXirqs < 0 ||
+      config.persistentXirqs > 1 << 20)
+  )
+    err('hv/limits', `persistentXirqs ${config.persistentXirqs} must be an integer in 0..${1 << 20}`);
+  if (
+    config.revocationTimeoutMs !== undefined &&
+    (!Number.isFinite(config.revocationTimeoutMs) || config.revocationTimeoutMs < 0)
+  )
+    err('hv/limits', `revocationTimeoutMs ${config.revocationTimeoutMs} must be a non-negative number`);
   // The hypervisor refuses IO sharing unless every sharer says vl,allow-sharing (semantics.md §2 rule 4).
   for (let i = 0; i < allIo.length; i++)
     for (let j = i + 1; j < allIo.length; j++) {
@@ -309,4 +362,28 @@ export function validateConfig(config: HvConfig): ConfigError[] {
     for (const r of allRam)
       if (overlaps(io.iv, r)) err('hv/io-overlaps-ram', `${io.iv.what} overlaps ${r.what}`, io.vm);
   return errors;
+}
+
+function validateVlinks(
+  config: HvConfig,
+  ids: ReadonlySet<VmId>,
+  err: (code: string, message: string, vm?: VmId) => void,
+): void {
+  const seen = new Set<string>();
+  (config.vlinks ?? []).forEach((l, i) => {
+    const where = `vlink ${i} ("${l.name}", link ${l.link})`;
+    if (l.name.length === 0 || l.name.length > VLINK_NAME_MAX)
+      err('hv/vlink-name', `${where}: name of ${l.name.length} characters (1..${VLINK_NAME_MAX})`);
+    if (!Number.isInteger(l.link) || l.link < 0) err('hv/vlink-link', `${where}: link number ${l.link}`);
+    for (const [side, id] of [
+      ['server', l.serverId],
+      ['client', l.clientId],
+    ] as const)
+      if (!ids.has(id)) err('hv/vlink-vm', `${where}: ${side} VM ${id} is not configured`);
+    if (l.serverId === l.clientId)
+      err('hv/vlink-self', `${where}: server and client are both VM ${l.serverId}`);
+    const key = `${l.name}/${l.link}/${l.serverId}/${l.clientId}`;
+    if (seen.has(key)) err('hv/vlink-duplicate', `${where}: the same (name, link, server, client) twice`);
+    seen.add(key);
+  });
 }

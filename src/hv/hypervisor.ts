@@ -3,6 +3,12 @@
  * memory, the table pool, every VM's stage 2 and SMMU context, the grant
  * table and the trace, and serves the page-granting hypercalls.
  *
+ * It also owns the event loop (`sched`, a virtual clock), the vlink state
+ * words, the cross-interrupt controller, the pmem pool and the lifecycle
+ * (stop/restart with the vlink-gated revocation of semantics.md §6), and
+ * serves the guests' vlink, xirq and pmem calls (each -ESRCH unless the
+ * caller is RUNNING).
+ *
  * Every grant/deny is check (hypercall-rules.ts) → commit: the check reads
  * state only and decides the result; the commit updates the records and
  * re-derives the importer's mappings of the pages whose effective access
@@ -14,11 +20,20 @@ import { VDT_S2PTE_LOWER_MEM, VDT_S2PTE_UPPER_MEM } from './attributes.js';
 import type { ConfigError, HvConfig, HvLimits, VmConfig } from './config.js';
 import { DEFAULT_TABLE_POOL, effectiveLimits, validateConfig, vmLimits } from './config.js';
 import { ENTRY_PAGES } from './descriptor.js';
+import { DEFAULT_PERSISTENT_XIRQS, DEFAULT_REVOCATION_TIMEOUT_MS } from './config.js';
+import { Lifecycle } from './lifecycle.js';
+import { PmemPool } from './pmem.js';
+import { Scheduler } from './scheduler.js';
+import { VLINK_OFF, VlinkTable } from './vlink.js';
+import type { VlinkWord } from './vlink.js';
+import { XIRQ_SYSCONF, XirqController } from './xirq.js';
+import type { XirqHandler } from './xirq.js';
 import { GrantStore } from './grants.js';
 import type { MemMap, MemOp, RulesState } from './hypercall-rules.js';
 import {
   EFFECT_OF_MASK,
   EINVAL,
+  EPERM,
   ESRCH,
   GRANTED_UPPER,
   ParsedRegions,
@@ -49,6 +64,8 @@ class Vm {
   /** The VM's RAM as merged, sorted PA page ranges. */
   readonly ramPages: PageRange[];
   readonly windows: Set<VmId>;
+  /** pmem page ranges this VM mapped in its stage 2 (IPA == PA), by first page. */
+  readonly pmemMaps = new Map<number, number>();
 
   constructor(
     readonly config: VmConfig,
@@ -121,6 +138,8 @@ export type BootResult =
 
 export interface BootOptions {
   readonly trace?: Trace;
+  /** The event loop (virtual clock) the model runs on; a fresh one by default. */
+  readonly scheduler?: Scheduler;
   /** Start every VM after building it (semantics.md §3); default true. */
   readonly autoStart?: boolean;
 }
@@ -146,12 +165,20 @@ export class Hypervisor {
   readonly #cpuRun = new RunBuilder(this);
   readonly #dmaRun = new RunBuilder(this);
   readonly #rules: RulesState;
+  /** The event loop: cross-interrupt deliveries, guest tasks, revocation timeouts (virtual milliseconds). */
+  readonly sched: Scheduler;
+  readonly vlinks: VlinkTable;
+  readonly xirqs: XirqController;
+  readonly pmem: PmemPool;
+  /** VM stop/start with the vlink-gated revocation of semantics.md §6. */
+  readonly lifecycle: Lifecycle;
+  readonly #runningListeners = new Set<(vm: VmId) => void>();
 
   /** Builds every VM's stage 2 and SMMU context from the configuration; refuses a configuration it cannot honour. */
   static boot(config: HvConfig, options: BootOptions = {}): BootResult {
     const errors = validateConfig(config);
     if (errors.length > 0) return { ok: false, errors };
-    const hv = new Hypervisor(config, options.trace ?? new Trace());
+    const hv = new Hypervisor(config, options.trace ?? new Trace(), options.scheduler ?? new Scheduler());
     const capacity = hv.pool.capacityPages;
     hv.pool.overcommit = false;
     if (hv.pool.inUse + hv.windowReservePages > capacity)
@@ -168,9 +195,19 @@ export class Hypervisor {
     return { ok: true, hv };
   }
 
-  private constructor(config: HvConfig, trace: Trace) {
+  private constructor(config: HvConfig, trace: Trace, sched: Scheduler) {
     this.limits = effectiveLimits(config);
     this.trace = trace;
+    this.sched = sched;
+    this.vlinks = new VlinkTable(config.vlinks ?? []);
+    this.xirqs = new XirqController(
+      config.persistentXirqs ?? DEFAULT_PERSISTENT_XIRQS,
+      sched,
+      trace,
+      (id) => this.#vms[id]?.state === 'RUNNING',
+    );
+    this.pmem = new PmemPool(config.pmem);
+    this.lifecycle = new Lifecycle(this, config.revocationTimeoutMs ?? DEFAULT_REVOCATION_TIMEOUT_MS);
     this.phys = new PhysicalMemory(config.ramBanks, config.invalidRegions, config.pmem);
     const poolCfg = config.tablePool ?? DEFAULT_TABLE_POOL;
     this.pool = new TablePool(poolCfg.pa / PAGE_SIZE, poolCfg.sizeBytes / PAGE_SIZE);
@@ -460,6 +497,14 @@ export class Hypervisor {
     if (!vm) return ESRCH;
     if (vm.state !== 'OFF') return EINVAL;
     this.#setState(vm, 'BOOTING');
+    if (vm.everRan && this.trace.enabled)
+      this.trace.emit({
+        kind: 'lifecycle',
+        now: this.sched.now,
+        vm: id,
+        step: 'scrub',
+        detail: 'own RAM zeroed before restart',
+      });
     if (vm.everRan)
       for (const r of vm.config.ram) {
         const first = r.pa / PAGE_SIZE;
@@ -476,6 +521,9 @@ export class Hypervisor {
     vm.cpu.running = true;
     vm.dma.running = true;
     this.#setState(vm, 'RUNNING');
+    // Its vlink ends are OFF (set at its stop, zero at boot); every other running VM hears of the start.
+    this.#sysconfOthers(id, 'start');
+    for (const l of this.#runningListeners) this.sched.post(() => l(id), 0, id);
     return 0;
   }
 
@@ -506,6 +554,13 @@ export class Hypervisor {
     this.trace.emit({ kind: 'tlbi', vm: id, ctx: 'cpu', scope: 'vm' });
     this.trace.emit({ kind: 'tlbi', vm: id, ctx: 'smmu', scope: 'vm' });
     this.revokeGrants((_e, i) => i === id, 'importer-stop');
+    // It executes nothing and receives nothing: queued tasks, handlers and pending xirqs go.
+    this.sched.dropOwner(id);
+    this.xirqs.dropVm(id);
+    this.#unmapAllPmem(vm);
+    // Its ends of every vlink go OFF (SYSCONF to each peer), then every running VM hears of the stop.
+    for (const h of this.vlinks.of(id)) this.#writeWord(id, h, VLINK_OFF, 'hypervisor');
+    this.#sysconfOthers(id, 'stop');
     return 0;
   }
 
@@ -519,25 +574,302 @@ export class Hypervisor {
     return 0;
   }
 
+  #sysconfOthers(id: VmId, why: 'start' | 'stop'): void {
+    if (this.trace.enabled)
+      this.trace.emit({
+        kind: 'lifecycle',
+        now: this.sched.now,
+        vm: id,
+        step: 'sysconf',
+        detail: `VM ${id} ${why}: SYSCONF to every other running VM`,
+      });
+    for (const other of this.#vms)
+      if (other && other.id !== id && other.state === 'RUNNING')
+        this.xirqs.trigger(0, XIRQ_SYSCONF, other.id);
+  }
+
+  /** Calls `listener(vm)` (as a task of that VM) every time a VM becomes RUNNING: where guest software boots. */
+  onRunning(listener: (vm: VmId) => void): () => void {
+    this.#runningListeners.add(listener);
+    return () => this.#runningListeners.delete(listener);
+  }
+
+  /** Ids of the RUNNING VMs (the DDI's running-VM set). */
+  runningVms(): VmId[] {
+    const out: VmId[] = [];
+    for (const v of this.#vms) if (v && v.state === 'RUNNING') out.push(v.id);
+    return out;
+  }
+
+  // ----------------------------------------------------- vlinks (semantics.md §5)
+
+  #running(id: VmId): boolean {
+    return this.#vms[id]?.state === 'RUNNING';
+  }
+
+  #ddi(vm: VmId, op: string, result: number, detail?: string): number {
+    if (this.trace.enabled)
+      this.trace.emit(
+        detail === undefined
+          ? { kind: 'ddi', now: this.sched.now, vm, op, result }
+          : { kind: 'ddi', now: this.sched.now, vm, op, result, detail },
+      );
+    return result;
+  }
+
+  /**
+   * `caller` writes its own end of vlink `handle`. 0, -ESRCH (caller not
+   * running), -EPERM (not an end of that vlink), -EINVAL (not OFF/RESET/ON
+   * or no such vlink). A change sends SYSCONF to the peer.
+   */
+  vlinkWrite(caller: VmId, handle: number, word: number): number {
+    if (!this.#running(caller)) return this.#ddi(caller, 'vlink-write', ESRCH, `vlink ${handle}`);
+    if (!this.vlinks.get(handle) || !(word === 0 || word === 1 || word === 2))
+      return this.#ddi(caller, 'vlink-write', EINVAL, `vlink ${handle} word ${word}`);
+    if (this.vlinks.sideOf(handle, caller) === undefined)
+      return this.#ddi(caller, 'vlink-write', EPERM, `vlink ${handle}`);
+    this.#writeWord(caller, handle, word as VlinkWord, 'guest');
+    return 0;
+  }
+
+  #writeWord(vm: VmId, handle: number, word: VlinkWord, by: 'guest' | 'hypervisor'): void {
+    const l = this.vlinks.get(handle);
+    const side = this.vlinks.sideOf(handle, vm);
+    if (!l || !side) throw new InvariantError(`VM ${vm} is no end of vlink ${handle}`);
+    const from = this.vlinks.set(handle, side, word);
+    if (from === word) return;
+    if (this.trace.enabled)
+      this.trace.emit({
+        kind: 'vlink',
+        now: this.sched.now,
+        vm,
+        vlink: handle,
+        name: l.name,
+        link: l.link,
+        side,
+        from,
+        to: word,
+        by,
+        result: 0,
+      });
+    const peer = side === 'server' ? l.clientId : l.serverId;
+    this.xirqs.trigger(by === 'guest' ? vm : 0, XIRQ_SYSCONF, peer);
+    this.lifecycle._vlinkChanged();
+  }
+
+  // ------------------------------------------------------- cross-interrupts
+
+  /** Persistent xirqs labelled ⟨vlink, id⟩: the first of `count` numbers, 0 when exhausted, -ESRCH/-EINVAL. */
+  pxirqAlloc(caller: VmId, vlink: number, id: number, count = 1): number {
+    if (!this.#running(caller)) return this.#ddi(caller, 'pxirq-alloc', ESRCH);
+    if (!this.vlinks.get(vlink) || !Number.isInteger(id) || id < 0)
+      return this.#ddi(caller, 'pxirq-alloc', EINVAL);
+    const r = this.xirqs.alloc(vlink, id, count);
+    if (this.trace.enabled)
+      this.trace.emit({
+        kind: 'xirq',
+        now: this.sched.now,
+        op: 'alloc',
+        vm: caller,
+        xirq: r.base,
+        result: r.base,
+        detail: `label <${vlink}, ${id}> x${count}${r.found ? ' (found)' : ''}`,
+      });
+    return r.base;
+  }
+
+  /** Attaches a handler for `xirq` in `caller`: a handler id > 0, or -ESRCH/-EINVAL. */
+  xirqAttach(caller: VmId, xirq: number, fn: XirqHandler): number {
+    if (!this.#running(caller)) return this.#ddi(caller, 'xirq-attach', ESRCH);
+    if (!this.xirqs.valid(xirq)) return this.#ddi(caller, 'xirq-attach', EINVAL, `xirq ${xirq}`);
+    const hid = this.xirqs.attach(caller, xirq, fn);
+    if (this.trace.enabled)
+      this.trace.emit({ kind: 'xirq', now: this.sched.now, op: 'attach', vm: caller, xirq, result: hid });
+    return hid;
+  }
+
+  xirqDetach(caller: VmId, handlerId: number): number {
+    if (!this.#running(caller)) return this.#ddi(caller, 'xirq-detach', ESRCH);
+    return this.xirqs.detach(caller, handlerId) ? 0 : this.#ddi(caller, 'xirq-detach', EINVAL);
+  }
+
+  xirqMask(caller: VmId, xirq: number): number {
+    if (!this.#running(caller)) return this.#ddi(caller, 'xirq-mask', ESRCH);
+    if (!this.xirqs.valid(xirq)) return this.#ddi(caller, 'xirq-mask', EINVAL);
+    this.xirqs.mask(caller, xirq);
+    return 0;
+  }
+
+  xirqUnmask(caller: VmId, xirq: number): number {
+    if (!this.#running(caller)) return this.#ddi(caller, 'xirq-unmask', ESRCH);
+    if (!this.xirqs.valid(xirq)) return this.#ddi(caller, 'xirq-unmask', EINVAL);
+    this.xirqs.unmask(caller, xirq);
+    return 0;
+  }
+
+  /** Sends `xirq` to `target`: 0 (also when the target is not running: the delivery is dropped), -ESRCH, -EINVAL. */
+  xirqTrigger(caller: VmId, xirq: number, target: VmId): number {
+    if (!this.#running(caller)) return this.#ddi(caller, 'xirq-trigger', ESRCH);
+    if (!this.xirqs.valid(xirq) || !this.#vms[target]) return this.#ddi(caller, 'xirq-trigger', EINVAL);
+    this.xirqs.trigger(caller, xirq, target);
+    return 0;
+  }
+
+  // ------------------------------------------------------------------ pmem
+
+  /** The pmem block labelled ⟨vlink, id⟩ (page-rounded): its PA, 0 when the pool is exhausted, -ESRCH/-EINVAL. */
+  pmemAlloc(caller: VmId, vlink: number, id: number, sizeBytes: number): number {
+    if (!this.#running(caller)) return this.#ddi(caller, 'pmem-alloc', ESRCH);
+    if (!this.vlinks.get(vlink) || !Number.isInteger(id) || id < 0)
+      return this.#ddi(caller, 'pmem-alloc', EINVAL);
+    const r = this.pmem.alloc(vlink, id, sizeBytes);
+    if (this.trace.enabled)
+      this.trace.emit({
+        kind: 'pmem',
+        now: this.sched.now,
+        op: 'alloc',
+        vm: caller,
+        pa: r.pa,
+        sizeBytes: r.sizeBytes,
+        vlink,
+        id,
+        result: r.pa,
+        found: r.found,
+      });
+    return r.pa;
+  }
+
+  /** Maps [pa, pa + size) of one allocated pmem block into `caller`'s stage 2 at IPA == PA: 0, -ESRCH, -EINVAL, -EPERM. */
+  pmemMap(caller: VmId, paddr: number, sizeBytes: number): number {
+    const vm = this.#vms[caller];
+    const fail = (rc: number): number => {
+      if (this.trace.enabled)
+        this.trace.emit({
+          kind: 'pmem',
+          now: this.sched.now,
+          op: 'map',
+          vm: caller,
+          pa: paddr,
+          sizeBytes,
+          result: rc,
+        });
+      return rc;
+    };
+    if (!vm || vm.state !== 'RUNNING') return fail(ESRCH);
+    if (
+      !Number.isSafeInteger(paddr) ||
+      !Number.isSafeInteger(sizeBytes) ||
+      sizeBytes <= 0 ||
+      paddr % PAGE_SIZE !== 0 ||
+      sizeBytes % PAGE_SIZE !== 0
+    )
+      return fail(EINVAL);
+    if (!this.pmem.blockOf(paddr, sizeBytes)) return fail(EPERM);
+    const page = paddr / PAGE_SIZE;
+    const count = sizeBytes / PAGE_SIZE;
+    vm.s2.map(page, page, count, VDT_S2PTE_LOWER_MEM, GRANTED_UPPER);
+    vm.pmemMaps.set(page, Math.max(count, vm.pmemMaps.get(page) ?? 0));
+    vm.cpu.invalidate(page, count, false);
+    if (this.trace.enabled) {
+      this.trace.emit({
+        kind: 'map',
+        vm: caller,
+        ctx: 'cpu',
+        ipa: paddr,
+        pa: paddr,
+        sizeBytes,
+        lower: VDT_S2PTE_LOWER_MEM,
+        upper: GRANTED_UPPER,
+        reason: 'pmem',
+      });
+      this.trace.emit({
+        kind: 'pmem',
+        now: this.sched.now,
+        op: 'map',
+        vm: caller,
+        pa: paddr,
+        sizeBytes,
+        result: 0,
+      });
+    }
+    return 0;
+  }
+
+  /** Unmaps a range `caller` mapped with pmemMap (same start): 0, -ESRCH, -EINVAL. */
+  pmemUnmap(caller: VmId, paddr: number, sizeBytes: number): number {
+    const vm = this.#vms[caller];
+    if (!vm || vm.state !== 'RUNNING') return this.#ddi(caller, 'pmem-unmap', ESRCH);
+    const page = paddr / PAGE_SIZE;
+    const count = vm.pmemMaps.get(page);
+    if (count === undefined || sizeBytes / PAGE_SIZE !== count)
+      return this.#ddi(caller, 'pmem-unmap', EINVAL);
+    this.#unmapPmem(vm, page, count, 'pmem-unmap');
+    return 0;
+  }
+
+  #unmapPmem(vm: Vm, page: number, count: number, reason: string): void {
+    vm.pmemMaps.delete(page);
+    vm.s2.unmap(page, count);
+    vm.cpu.invalidate(page, count, true);
+    if (this.trace.enabled) {
+      this.trace.emit({
+        kind: 'unmap',
+        vm: vm.id,
+        ctx: 'cpu',
+        ipa: page * PAGE_SIZE,
+        sizeBytes: count * PAGE_SIZE,
+        reason,
+      });
+      this.trace.emit({
+        kind: 'pmem',
+        now: this.sched.now,
+        op: 'unmap',
+        vm: vm.id,
+        pa: page * PAGE_SIZE,
+        sizeBytes: count * PAGE_SIZE,
+        result: 0,
+      });
+    }
+  }
+
+  #unmapAllPmem(vm: Vm): void {
+    for (const [page, count] of [...vm.pmemMaps]) this.#unmapPmem(vm, page, count, 'vm-stop');
+  }
+
   /** Drops every record matching `pred` (exporter, importer) and unmaps what they gave (one sweep, Hafnium style). */
   revokeGrants(pred: (exporter: VmId, importer: VmId) => boolean, reason: string): void {
-    const dropped = this.grants.dropWhere(pred);
-    dropped.sort((a, b) => a.importer - b.importer || a.page - b.page);
-    let cur: Vm | undefined;
-    for (const d of dropped) {
-      const vm = this.#vm(d.importer);
-      if (vm !== cur) {
-        this.#cpuRun.flush(reason);
-        this.#dmaRun.flush(reason);
-        this.#cpuRun.begin(vm, 'cpu');
-        this.#dmaRun.begin(vm, 'smmu');
-        cur = vm;
+    const pairs = this.grants.drainPairs(pred);
+    // An importer's pages from several exporters (disjoint: each page is one exporter's RAM) are merged into one sorted run list.
+    pairs.sort((a, b) => a.importer - b.importer);
+    for (let i = 0; i < pairs.length;) {
+      const importer = pairs[i].importer;
+      let j = i;
+      while (j < pairs.length && pairs[j].importer === importer) j++;
+      let keys = pairs[i].keys;
+      if (j - i > 1) {
+        let total = 0;
+        for (let k = i; k < j; k++) total += pairs[k].keys.length;
+        keys = new Float64Array(total);
+        let off = 0;
+        for (let k = i; k < j; k++) {
+          keys.set(pairs[k].keys, off);
+          off += pairs[k].keys.length;
+        }
+        keys.sort();
       }
-      const eb = EFFECT_OF_MASK[d.before];
-      if (eb & 3) this.#cpuRun.add(d.page, 0, eb & 3, reason);
-      if (eb >> 2) this.#dmaRun.add(d.page, 0, eb >> 2, reason);
+      const vm = this.#vm(importer);
+      this.#cpuRun.begin(vm, 'cpu');
+      this.#dmaRun.begin(vm, 'smmu');
+      for (let k = 0; k < keys.length; k++) {
+        const page = Math.floor(keys[k] / 65536);
+        const before = keys[k] % 65536;
+        const eb = EFFECT_OF_MASK[before];
+        if (eb & 3) this.#cpuRun.add(page, 0, eb & 3, reason);
+        if (eb >> 2) this.#dmaRun.add(page, 0, eb >> 2, reason);
+      }
+      this.#cpuRun.flush(reason);
+      this.#dmaRun.flush(reason);
+      i = j;
     }
-    this.#cpuRun.flush(reason);
-    this.#dmaRun.flush(reason);
   }
 }

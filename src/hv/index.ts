@@ -13,3 +13,8 @@ export * from './ptdump.js';
 export * from './stage2.js';
 export * from './table-pool.js';
 export * from './trace.js';
+export * from './lifecycle.js';
+export * from './pmem.js';
+export * from './scheduler.js';
+export * from './vlink.js';
+export * from './xirq.js';

@@ -57,7 +57,69 @@ export type TraceEventBody =
       readonly path: 'cpu' | 'dma';
       readonly ipa: number;
       readonly sizeBytes: number;
-    };
+    }
+  | {
+      /** A vlink state word changed (or a write was refused: `result` < 0). */
+      readonly kind: 'vlink';
+      readonly now: number;
+      readonly vm: VmId;
+      readonly vlink: number;
+      readonly name: string;
+      readonly link: number;
+      readonly side: 'server' | 'client';
+      readonly from: number;
+      readonly to: number;
+      /** Who wrote: the VM itself, or the hypervisor setting a stopping VM's ends OFF. */
+      readonly by: 'guest' | 'hypervisor';
+      readonly result: number;
+    }
+  | {
+      readonly kind: 'xirq';
+      readonly now: number;
+      readonly op:
+        'alloc' | 'trigger' | 'deliver' | 'pending' | 'drop' | 'attach' | 'detach' | 'mask' | 'unmask';
+      /** The VM acted on (target of a trigger, owner of a handler). */
+      readonly vm: VmId;
+      readonly xirq: number;
+      readonly from?: VmId;
+      readonly result: number;
+      readonly detail?: string;
+    }
+  | {
+      readonly kind: 'pmem';
+      readonly now: number;
+      readonly op: 'alloc' | 'map' | 'unmap';
+      readonly vm: VmId;
+      readonly pa: number;
+      readonly sizeBytes: number;
+      readonly vlink?: number;
+      readonly id?: number;
+      /** alloc: the block's PA or 0; map/unmap: 0 or a negative errno. */
+      readonly result: number;
+      readonly found?: boolean;
+    }
+  | {
+      /** A step of a VM's stop/start (semantics.md §6). */
+      readonly kind: 'lifecycle';
+      readonly now: number;
+      readonly vm: VmId;
+      readonly step:
+        'stop' | 'crash' | 'wait' | 'revoke' | 'forced-revoke' | 'released' | 'start' | 'scrub' | 'sysconf';
+      readonly importer?: VmId;
+      /** forced-revoke / wait: the critical vlinks whose importer end is not OFF. */
+      readonly vlinks?: readonly { readonly name: string; readonly link: number; readonly word: number }[];
+      readonly detail?: string;
+    }
+  | {
+      /** A guest-visible call of the DDI that is not a memory hypercall (those are 'hypercall'). */
+      readonly kind: 'ddi';
+      readonly now: number;
+      readonly vm: VmId;
+      readonly op: string;
+      readonly result: number;
+      readonly detail?: string;
+    }
+  | { readonly kind: 'guest'; readonly now: number; readonly vm: VmId; readonly msg: string };
 
 export type TraceEvent = TraceEventBody & { readonly t: number };
 

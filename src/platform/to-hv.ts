@@ -1,4 +1,4 @@
-import type { HvConfig, IoMapping as HvIo, PhysRange, RamRange } from '../hv/config.js';
+import type { HvConfig, IoMapping as HvIo, PhysRange, RamRange, VlinkConfig } from '../hv/config.js';
 import { ipa, pa, PA_LIMIT } from '../hv/addr.js';
 import type { Platform } from './model.js';
 
@@ -53,12 +53,49 @@ export function toHvConfig(p: Platform): { config?: HvConfig; problems: string[]
       vmMemory: vm.imports.map((w) => ({ exporterId: w.exporterId })),
     };
   });
+  const vlinks: VlinkConfig[] = p.vlinks.map((l) => ({
+    name: l.name,
+    link: l.link,
+    serverId: l.serverId,
+    clientId: l.clientId,
+    serverInfo: l.serverInfo,
+    clientInfo: l.clientInfo,
+    critical: l.critical,
+  }));
+  // The pmem pool is hypervisor memory the DTs do not place: put it on the first 1 GiB boundary above
+  // every address the platform uses (RAM banks, invalid regions, every VM's IPA layout), since a VM
+  // maps its pmem blocks at IPA == PA (hv/pmem.ts).
+  let pmem: PhysRange | undefined;
+  const pmemBytes = Number(p.limits.pmemPoolBytes);
+  if (pmemBytes > 0) {
+    let top = 0n;
+    for (const r of [...p.physical.ram, ...p.physical.invalid]) if (r.pa.end > top) top = r.pa.end;
+    for (const vm of p.vms) {
+      for (const r of vm.ram) {
+        if (r.ipa.end > top) top = r.ipa.end;
+        if (r.pa.end > top) top = r.pa.end;
+      }
+      for (const m of vm.io) if (m.ipa.end > top) top = m.ipa.end;
+    }
+    const GiB = 1n << 30n;
+    const base = ((top + GiB - 1n) / GiB) * GiB;
+    const size = ((BigInt(pmemBytes) + 4095n) / 4096n) * 4096n;
+    if (base + size > 1n << 40n)
+      problems.push(
+        `the pmem pool (0x${size.toString(16)} bytes) finds no room below the 40-bit IPA space above 0x${top.toString(16)}`,
+      );
+    else pmem = { pa: pa(Number(base)), sizeBytes: Number(size) };
+  }
   if (problems.length > 0) return { problems };
   return {
     config: {
       ramBanks: ramBanks.filter((r): r is PhysRange => r !== undefined),
       invalidRegions: invalidRegions.filter((r): r is PhysRange => r !== undefined),
       vms,
+      vlinks,
+      ...(pmem ? { pmem } : {}),
+      persistentXirqs: p.limits.crossInterrupts,
+      revocationTimeoutMs: p.criticalVlinkTimeoutMs,
       limits: {
         grantRecordsPerExporter: p.limits.grantRecords,
         regionsPerCall: p.limits.grantRegionsPerCall,
