@@ -89,7 +89,8 @@ export function generateHostTree(opts: HostTreeOptions): HostTree {
     // children in one body: continue /hypervisor/vms in a new root block
     // (merged into the same node) every VMS_PER_BLOCK guests, as a large
     // generated configuration split over files would.
-    if (vms > 0 && vms % VMS_PER_BLOCK === 0) vmOut.line('\t\t};\n\t};\n};\n\n/ {\n\thypervisor {\n\t\tvms {');
+    if (vms > 0 && vms % VMS_PER_BLOCK === 0)
+      vmOut.line('\t\t};\n\t};\n};\n\n/ {\n\thypervisor {\n\t\tvms {');
     emitVm(vmOut, tail, vms, vmMemBase + BigInt(vms) * vmMemStride);
     vms++;
   }

@@ -42,7 +42,10 @@ test('every src import follows the layer table', () => {
   const problems: string[] = [];
   for (const f of files(SRC)) {
     const layer = relative(SRC, f).split('/')[0];
-    assert.ok(layer in ALLOWED, `src/${layer} is not in the layer table (add it to ARCHITECTURE.md and here)`);
+    assert.ok(
+      layer in ALLOWED,
+      `src/${layer} is not in the layer table (add it to ARCHITECTURE.md and here)`,
+    );
     const text = readFileSync(f, 'utf8');
     for (const m of text.matchAll(/^\s*(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]/gm)) {
       const spec = m[1];

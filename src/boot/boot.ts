@@ -36,7 +36,11 @@ export function bootPlatform(platform: Platform, opts: BootPlatformOptions): Boo
   if (!conv.config)
     return {
       ok: false,
-      diagnostics: conv.problems.map((p) => ({ severity: 'error', code: 'boot/unrepresentable', message: p })),
+      diagnostics: conv.problems.map((p) => ({
+        severity: 'error',
+        code: 'boot/unrepresentable',
+        message: p,
+      })),
     };
   const r = Hypervisor.boot(conv.config, opts);
   if (!r.ok)

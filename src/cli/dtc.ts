@@ -275,7 +275,8 @@ export function runDtc(argv: readonly string[], io: CliIo): number {
     );
   if (outform === 'dtb' && ![1, 2, 3, 16, 17].includes(run.outversion))
     return fatal(io, `Unknown device tree blob version ${run.outversion}`);
-  if (run.cpp && inform !== 'dts') return fatal(io, 'the preprocessor (--cpp, -D, -U) applies to DTS input only');
+  if (run.cpp && inform !== 'dts')
+    return fatal(io, 'the preprocessor (--cpp, -D, -U) applies to DTS input only');
 
   const opts: CompileOptions = {
     inputFormat: inform,
@@ -299,10 +300,12 @@ export function runDtc(argv: readonly string[], io: CliIo): number {
   }
   if (result.stage === 'input-failed') return 1;
   if (result.stage === 'check-failed') {
-    if (run.quiet < 2) io.stderr('vmshare dtc: error: input tree has errors, aborting (use -f to force output)\n');
+    if (run.quiet < 2)
+      io.stderr('vmshare dtc: error: input tree has errors, aborting (use -f to force output)\n');
     return 2;
   }
-  if (result.forced && run.quiet < 1) io.stderr('vmshare dtc: warning: input tree has errors, output forced\n');
+  if (result.forced && run.quiet < 1)
+    io.stderr('vmshare dtc: warning: input tree has errors, output forced\n');
 
   const tree = result.tree!;
   let out: string | Uint8Array | undefined;
@@ -312,7 +315,10 @@ export function runDtc(argv: readonly string[], io: CliIo): number {
     } catch (e) {
       // V8 strings stop at about 512 MiB; dtc would stream such a file.
       if (!(e instanceof RangeError)) throw e;
-      return fatal(io, `the -O dts text of this tree is larger than vmshare can hold in memory (${e.message})`);
+      return fatal(
+        io,
+        `the -O dts text of this tree is larger than vmshare can hold in memory (${e.message})`,
+      );
     }
   } else if (outform === 'dtb') {
     const writeDiags: Diagnostic[] = [];

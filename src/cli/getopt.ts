@@ -16,7 +16,8 @@ export interface ParsedOpt {
   value?: string;
 }
 
-export type GetoptResult = { ok: true; opts: ParsedOpt[]; operands: string[] } | { ok: false; message: string };
+export type GetoptResult =
+  { ok: true; opts: ParsedOpt[]; operands: string[] } | { ok: false; message: string };
 
 export function getopt(argv: readonly string[], specs: readonly OptSpec[]): GetoptResult {
   const opts: ParsedOpt[] = [];

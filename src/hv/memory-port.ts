@@ -160,7 +160,14 @@ export class MemoryPort {
    * neighbouring granules that are blocks continuing the same linear mapping
    * inside [segStart, segEnd) with the same S2AP, at most RANGE_REACH each way.
    */
-  #fillRange(g: number, paPage: number, s2ap: number, segStart: number, segEnd: number, segIndex: number): void {
+  #fillRange(
+    g: number,
+    paPage: number,
+    s2ap: number,
+    segStart: number,
+    segEnd: number,
+    segIndex: number,
+  ): void {
     const t = this.tables;
     const linear = (k: number): boolean => {
       const gg = g + k;
@@ -349,7 +356,8 @@ export class MemoryPort {
     // an integer offset and `(o & 3) === 0` alignment (the range starts on a
     // 2 MiB boundary).
     const o = ipa - this.#rgStart;
-    if (o >= 0 && o < this.#rgReadLen && (o & 3) === 0 && (o | 0) === o) return this.#rgU32[(this.#rgBase + o) >>> 2];
+    if (o >= 0 && o < this.#rgReadLen && (o & 3) === 0 && (o | 0) === o)
+      return this.#rgU32[(this.#rgBase + o) >>> 2];
     if (ipa >>> 0 === ipa && (ipa & 3) === 0) {
       const g = ipa >>> 21;
       const bt = this.#btlb;

@@ -16,7 +16,11 @@ describe('getopt parses command lines the way dtc (getopt_long) does', () => {
     ['clustered flags', ['-qq', 'in.dts'], { opts: [{ key: 'q' }, { key: 'q' }], operands: ['in.dts'] }],
     ['attached argument', ['-Wno-foo'], { opts: [{ key: 'W', value: 'no-foo' }], operands: [] }],
     ['separate argument', ['-o', 'x.dtb'], { opts: [{ key: 'o', value: 'x.dtb' }], operands: [] }],
-    ['flag then attached argument', ['-qofile'], { opts: [{ key: 'q' }, { key: 'o', value: 'file' }], operands: [] }],
+    [
+      'flag then attached argument',
+      ['-qofile'],
+      { opts: [{ key: 'q' }, { key: 'o', value: 'file' }], operands: [] },
+    ],
     ['long with =', ['--out=a'], { opts: [{ key: 'o', value: 'a' }], operands: [] }],
     ['long with separate value', ['--out', 'a'], { opts: [{ key: 'o', value: 'a' }], operands: [] }],
     ['unambiguous long prefix', ['--qui'], { opts: [{ key: 'q' }], operands: [] }],

@@ -16,9 +16,15 @@ test('ptdump boots the seed platform and prints every VM stage 2 from the tables
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /---\[ VM 2 \(vm2\) stage 2 \]---/);
   // VM3 sees the first shared region at IPA 0x800000000, output PA 0xd0000000, device memory.
-  assert.match(r.out, /0x0000000800000000-0x0000000804000000 -> 0x00000000d0000000 +64M L2 BLK +RW .* DEVICE\/nGnRE/);
+  assert.match(
+    r.out,
+    /0x0000000800000000-0x0000000804000000 -> 0x00000000d0000000 +64M L2 BLK +RW .* DEVICE\/nGnRE/,
+  );
   // RAM of VM2 as normal write-back memory, identity mapped.
-  assert.match(r.out, /0x0000000090000000-0x00000000b0000000 -> 0x0000000090000000 +512M L2 BLK +RW .* MEM\/NORMAL-WB/);
+  assert.match(
+    r.out,
+    /0x0000000090000000-0x00000000b0000000 -> 0x0000000090000000 +512M L2 BLK +RW .* MEM\/NORMAL-WB/,
+  );
   assert.doesNotMatch(r.out, /SMMU/);
 });
 

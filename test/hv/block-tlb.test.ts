@@ -23,10 +23,15 @@ test('a granted 2 MiB block is read and written through the block TLB with one w
   assert.equal(hv.stage2(2).lookupPage(VM1_RAM / 4096), 2, 'the grant maps as a level-2 block');
   const port = hv.cpu(2);
   const before = port.walks;
-  for (let off = 0; off < 2 * MiB; off += 64 * 1024) assert.equal(port.store32(I(VM1_RAM + off), off), undefined);
+  for (let off = 0; off < 2 * MiB; off += 64 * 1024)
+    assert.equal(port.store32(I(VM1_RAM + off), off), undefined);
   for (let off = 0; off < 2 * MiB; off += 64 * 1024) assert.equal(port.load32(I(VM1_RAM + off)), off);
   assert.equal(port.walks - before, 1, 'one walk filled the whole granule');
-  assert.equal(hv.cpu(1).load32(I(VM1_RAM + 128 * 1024)), 128 * 1024, "the exporter sees the importer's writes");
+  assert.equal(
+    hv.cpu(1).load32(I(VM1_RAM + 128 * 1024)),
+    128 * 1024,
+    "the exporter sees the importer's writes",
+  );
 });
 
 test('after deny returns, loads and stores through a cached block fault', () => {
