@@ -1,13 +1,22 @@
 import type { Node } from '../dt/model.js';
-import { check, type CheckDef } from './check.js';
+import { anyPropCheck, check, selecting, type CheckDef } from './check.js';
 import type { CheckContext } from './context.js';
 import { unitName, valueIsCString } from './values.js';
 
 /** Unit-address checks (dtc's unit_address_*, avoid_*_addr_size, unique_unit_address*). */
 
+/** Per check run: the nodes with a live `__overlay__` child (taken when unit_address_vs_reg starts). */
+const overlayParents = new WeakMap<CheckContext, Set<Node>>();
+
+function findOverlayParents(ctx: CheckContext): void {
+  const set = new Set<Node>();
+  for (const n of ctx.nodesNamed('__overlay__')) if (!n.deleted && n.parent) set.add(n.parent);
+  overlayParents.set(ctx, set);
+}
+
 function unitAddressVsReg(ctx: CheckContext, node: Node): void {
   // Overlay fragments are exempt (dtc's "HACK").
-  if (node.getChild('__overlay__')) return;
+  if (overlayParents.get(ctx)!.has(node)) return;
   const unit = unitName(node);
   let prop = node.getProperty('reg');
   if (!prop) {
@@ -83,19 +92,36 @@ function uniqueUnitAddressCommon(ctx: CheckContext, node: Node, skipDisabled: bo
 }
 
 export const addressChecks: readonly CheckDef[] = [
-  check('unit_address_vs_reg', 'warning', [], unitAddressVsReg),
+  check('unit_address_vs_reg', 'warning', [], unitAddressVsReg, findOverlayParents),
+  // (Nearly every node has a unit name: a selection would not save a walk.)
   check(
     'unit_address_format',
     'warning',
     ['node_name_format', 'pci_bridge', 'simple_bus_bridge'],
     unitAddressFormat,
   ),
-  check('avoid_default_addr_size', 'warning', ['addr_size_cells'], avoidDefaultAddrSize),
-  check('avoid_unnecessary_addr_size', 'warning', ['avoid_default_addr_size'], avoidUnnecessaryAddrSize),
-  check('unique_unit_address', 'warning', ['avoid_default_addr_size'], (c, n) =>
-    uniqueUnitAddressCommon(c, n, false),
+  anyPropCheck(
+    'avoid_default_addr_size',
+    'warning',
+    ['addr_size_cells'],
+    ['reg', 'ranges'],
+    avoidDefaultAddrSize,
   ),
-  check('unique_unit_address_if_enabled', 'off', ['avoid_default_addr_size'], (c, n) =>
-    uniqueUnitAddressCommon(c, n, true),
+  // These three need the node's own #address-cells (absent: -1, nothing to do).
+  selecting(
+    check('avoid_unnecessary_addr_size', 'warning', ['avoid_default_addr_size'], avoidUnnecessaryAddrSize),
+    (ctx) => ctx.nodesWithProp('#address-cells'),
+  ),
+  selecting(
+    check('unique_unit_address', 'warning', ['avoid_default_addr_size'], (c, n) =>
+      uniqueUnitAddressCommon(c, n, false),
+    ),
+    (ctx) => ctx.nodesWithProp('#address-cells'),
+  ),
+  selecting(
+    check('unique_unit_address_if_enabled', 'off', ['avoid_default_addr_size'], (c, n) =>
+      uniqueUnitAddressCommon(c, n, true),
+    ),
+    (ctx) => ctx.nodesWithProp('#address-cells'),
   ),
 ];

@@ -1,5 +1,5 @@
 import type { Node } from '../dt/model.js';
-import { check, type CheckDef } from './check.js';
+import { check, selecting, type CheckDef } from './check.js';
 import type { CheckContext } from './context.js';
 import { cString, cStringOrNull } from './values.js';
 
@@ -24,4 +24,6 @@ function aliasPaths(ctx: CheckContext, node: Node): void {
   }
 }
 
-export const aliasChecks: readonly CheckDef[] = [check('alias_paths', 'warning', [], aliasPaths)];
+export const aliasChecks: readonly CheckDef[] = [
+  selecting(check('alias_paths', 'warning', [], aliasPaths), (ctx) => ctx.nodesNamed('aliases')),
+];

@@ -1,7 +1,7 @@
 import type { Node } from '../dt/model.js';
-import { check, propCheck, type CheckDef } from './check.js';
+import { check, propCheck, selecting, type CheckDef } from './check.js';
 import type { CheckContext } from './context.js';
-import { cellAt, hex32, nodeIsCompatible, unitName, valueIsCString } from './values.js';
+import { baseNameIs, cellAt, hex32, nodeIsCompatible, unitName, valueIsCString } from './values.js';
 
 /**
  * Bus bridges and their children's addresses: PCI, simple-bus, I2C, SPI
@@ -102,10 +102,9 @@ function simpleBusReg(ctx: CheckContext, node: Node): void {
 // ---- I2C ----
 
 function i2cBusBridge(ctx: CheckContext, node: Node): void {
-  const base = node.basename;
-  if (base === 'i2c-bus' || base === 'i2c-arb') {
+  if (baseNameIs(node, 'i2c-bus') || baseNameIs(node, 'i2c-arb')) {
     ctx.bus.set(node, 'i2c-bus');
-  } else if (base === 'i2c') {
+  } else if (baseNameIs(node, 'i2c')) {
     // dtc looks for an `i2c-bus` child here but compares with the parent's
     // base-name length, so the test never matches: every `i2c` node is a bus.
     ctx.bus.set(node, 'i2c-bus');
@@ -147,7 +146,7 @@ function i2cBusReg(ctx: CheckContext, node: Node): void {
 
 function spiBusBridge(ctx: CheckContext, node: Node): void {
   let addrCells = 1;
-  if (node.basename === 'spi') {
+  if (baseNameIs(node, 'spi')) {
     ctx.bus.set(node, 'spi-bus');
   } else {
     // A bus without the proper name is recognised by children's spi-* properties.
@@ -186,8 +185,13 @@ function spiBusReg(ctx: CheckContext, node: Node): void {
 
 export const busChecks: readonly CheckDef[] = [
   propCheck('pci_bridge', 'warning', ['device_type_is_string', 'addr_size_cells'], 'device_type', pciBridge),
-  check('pci_device_reg', 'warning', ['reg_format', 'pci_bridge'], pciDeviceReg),
-  check('pci_device_bus_num', 'warning', ['reg_format', 'pci_bridge'], pciDeviceBusNum),
+  // The *_reg checks only look at children of the buses their bridge check recorded.
+  selecting(check('pci_device_reg', 'warning', ['reg_format', 'pci_bridge'], pciDeviceReg), (ctx) =>
+    ctx.childrenOfBus('pci'),
+  ),
+  selecting(check('pci_device_bus_num', 'warning', ['reg_format', 'pci_bridge'], pciDeviceBusNum), (ctx) =>
+    ctx.childrenOfBus('pci'),
+  ),
   propCheck(
     'simple_bus_bridge',
     'warning',
@@ -195,9 +199,24 @@ export const busChecks: readonly CheckDef[] = [
     'compatible',
     simpleBusBridge,
   ),
-  check('simple_bus_reg', 'warning', ['reg_format', 'simple_bus_bridge'], simpleBusReg),
-  check('i2c_bus_bridge', 'warning', ['addr_size_cells'], i2cBusBridge),
-  check('i2c_bus_reg', 'warning', ['reg_format', 'i2c_bus_bridge'], i2cBusReg),
-  check('spi_bus_bridge', 'warning', ['addr_size_cells'], spiBusBridge),
-  check('spi_bus_reg', 'warning', ['reg_format', 'spi_bus_bridge'], spiBusReg),
+  selecting(check('simple_bus_reg', 'warning', ['reg_format', 'simple_bus_bridge'], simpleBusReg), (ctx) =>
+    ctx.childrenOfBus('simple-bus'),
+  ),
+  selecting(check('i2c_bus_bridge', 'warning', ['addr_size_cells'], i2cBusBridge), (ctx) =>
+    ctx.union([
+      ctx.nodesWithBaseName('i2c-bus'),
+      ctx.nodesWithBaseName('i2c-arb'),
+      ctx.nodesWithBaseName('i2c'),
+    ]),
+  ),
+  selecting(check('i2c_bus_reg', 'warning', ['reg_format', 'i2c_bus_bridge'], i2cBusReg), (ctx) =>
+    ctx.childrenOfBus('i2c-bus'),
+  ),
+  // A node not named spi can only be a bus with #address-cells = <1> (present: the default is 2).
+  selecting(check('spi_bus_bridge', 'warning', ['addr_size_cells'], spiBusBridge), (ctx) =>
+    ctx.union([ctx.nodesWithBaseName('spi'), ctx.nodesWithProp('#address-cells')]),
+  ),
+  selecting(check('spi_bus_reg', 'warning', ['reg_format', 'spi_bus_bridge'], spiBusReg), (ctx) =>
+    ctx.childrenOfBus('spi-bus'),
+  ),
 ];

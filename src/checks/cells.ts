@@ -1,5 +1,5 @@
 import type { Node } from '../dt/model.js';
-import { check, propCheck, type CheckDef } from './check.js';
+import { anyPropCheck, propCheck, type CheckDef } from './check.js';
 import type { CheckContext } from './context.js';
 import { asInt32, propCell } from './values.js';
 
@@ -78,7 +78,17 @@ function rangesFormat(ctx: CheckContext, node: Node, ranges: string): void {
 }
 
 export const cellChecks: readonly CheckDef[] = [
-  check('addr_size_cells', 'warning', ['address_cells_is_cell', 'size_cells_is_cell'], addrSizeCells),
+  // Nodes with neither property read as -1 ("absent") once this check has run (see CheckContext.cellsFixed).
+  anyPropCheck(
+    'addr_size_cells',
+    'warning',
+    ['address_cells_is_cell', 'size_cells_is_cell'],
+    ['#address-cells', '#size-cells'],
+    addrSizeCells,
+    (ctx) => {
+      ctx.cellsFixed = true;
+    },
+  ),
   propCheck('reg_format', 'warning', ['addr_size_cells'], 'reg', regFormat),
   propCheck('ranges_format', 'warning', ['addr_size_cells'], 'ranges', (c, n) =>
     rangesFormat(c, n, 'ranges'),

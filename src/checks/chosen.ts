@@ -1,5 +1,5 @@
 import type { Node } from '../dt/model.js';
-import { check, type CheckDef } from './check.js';
+import { check, selecting, type CheckDef } from './check.js';
 import type { CheckContext } from './context.js';
 import { isStringCheck } from './properties.js';
 
@@ -37,8 +37,15 @@ function chosenNodeStdoutPath(ctx: CheckContext, node: Node): void {
 }
 
 export const chosenChecks: readonly CheckDef[] = [
-  check('obsolete_chosen_interrupt_controller', 'warning', [], obsoleteChosenInterruptController),
-  check('chosen_node_is_root', 'warning', [], chosenNodeIsRoot),
-  check('chosen_node_bootargs', 'warning', [], chosenNodeBootargs),
-  check('chosen_node_stdout_path', 'warning', [], chosenNodeStdoutPath),
+  selecting(
+    check('obsolete_chosen_interrupt_controller', 'warning', [], obsoleteChosenInterruptController),
+    (ctx) => [ctx.root],
+  ),
+  selecting(check('chosen_node_is_root', 'warning', [], chosenNodeIsRoot), (ctx) => ctx.nodesNamed('chosen')),
+  selecting(check('chosen_node_bootargs', 'warning', [], chosenNodeBootargs), (ctx) =>
+    ctx.nodesNamed('chosen'),
+  ),
+  selecting(check('chosen_node_stdout_path', 'warning', [], chosenNodeStdoutPath), (ctx) =>
+    ctx.nodesNamed('chosen'),
+  ),
 ];

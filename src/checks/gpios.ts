@@ -1,5 +1,5 @@
 import type { Node, Property } from '../dt/model.js';
-import { check, type CheckDef } from './check.js';
+import { propNameCheck, type CheckDef } from './check.js';
 import type { CheckContext } from './context.js';
 import { checkPhandleArgs } from './phandle-args.js';
 
@@ -7,8 +7,12 @@ import { checkPhandleArgs } from './phandle-args.js';
 
 /** `*-gpios`, `gpios`, `*-gpio`, `gpio`, but not the `,nr-gpios` count property. */
 function isGpioProp(p: Property): boolean {
-  if (p.name.endsWith(',nr-gpios')) return false;
-  return p.name.endsWith('-gpios') || p.name === 'gpios' || p.name.endsWith('-gpio') || p.name === 'gpio';
+  return isGpioName(p.name);
+}
+
+function isGpioName(name: string): boolean {
+  if (name.endsWith(',nr-gpios')) return false;
+  return name.endsWith('-gpios') || name === 'gpios' || name.endsWith('-gpio') || name === 'gpio';
 }
 
 function gpiosProperty(ctx: CheckContext, node: Node): void {
@@ -30,6 +34,12 @@ function deprecatedGpioProperty(ctx: CheckContext, node: Node): void {
 }
 
 export const gpioChecks: readonly CheckDef[] = [
-  check('deprecated_gpio_property', 'off', [], deprecatedGpioProperty),
-  check('gpios_property', 'warning', ['phandle_references'], gpiosProperty),
+  propNameCheck(
+    'deprecated_gpio_property',
+    'off',
+    [],
+    (n) => isGpioName(n) && n.endsWith('gpio'),
+    deprecatedGpioProperty,
+  ),
+  propNameCheck('gpios_property', 'warning', ['phandle_references'], isGpioName, gpiosProperty),
 ];

@@ -1,14 +1,14 @@
 import type { Node } from '../dt/model.js';
-import { check, type CheckDef } from './check.js';
+import { check, selecting, type CheckDef } from './check.js';
 import type { CheckContext } from './context.js';
-import { cellAt, hex32, propCell, unitName } from './values.js';
+import { baseNameIs, cellAt, hex32, propCell, unitName } from './values.js';
 
 /** OF graph (ports/endpoints) checks, dtc 1.6.1. */
 
 function graphNodes(ctx: CheckContext, node: Node): void {
   for (const child of node.children) {
     if (child.deleted) continue;
-    if (!(child.basename === 'endpoint' || child.getProperty('remote-endpoint'))) continue;
+    if (!(baseNameIs(child, 'endpoint') || child.getProperty('remote-endpoint'))) continue;
     // dtc 1.6.1 dereferences the missing parent of the root here and crashes;
     // 1.7+ reports it, which is what we do.
     if (!node.parent) {
@@ -96,9 +96,18 @@ function graphChildAddress(ctx: CheckContext, node: Node): void {
 }
 
 export const graphChecks: readonly CheckDef[] = [
-  check('graph_nodes', 'warning', [], graphNodes),
+  // Only parents of an `endpoint` node or of a node with remote-endpoint can be ports.
+  selecting(check('graph_nodes', 'warning', [], graphNodes), (ctx) =>
+    ctx.parentsOf(ctx.union([ctx.nodesWithBaseName('endpoint'), ctx.nodesWithProp('remote-endpoint')])),
+  ),
   // 1.6.1 lists only graph_nodes as prerequisite (graph_port/graph_endpoint came later).
-  check('graph_child_address', 'warning', ['graph_nodes'], graphChildAddress),
-  check('graph_port', 'warning', ['graph_nodes'], graphPort),
-  check('graph_endpoint', 'warning', ['graph_nodes'], graphEndpoint),
+  selecting(check('graph_child_address', 'warning', ['graph_nodes'], graphChildAddress), (ctx) =>
+    ctx.nodesWithBus(['graph-ports', 'graph-port']),
+  ),
+  selecting(check('graph_port', 'warning', ['graph_nodes'], graphPort), (ctx) =>
+    ctx.nodesWithBus(['graph-port']),
+  ),
+  selecting(check('graph_endpoint', 'warning', ['graph_nodes'], graphEndpoint), (ctx) =>
+    ctx.childrenOfBus('graph-port'),
+  ),
 ];

@@ -1,5 +1,5 @@
 import type { Node, Property } from '../dt/model.js';
-import { check, propCheck, type CheckDef } from './check.js';
+import { anyPropCheck, propCheck, type CheckDef } from './check.js';
 import type { CheckContext } from './context.js';
 import { propCell } from './values.js';
 
@@ -68,5 +68,11 @@ function interruptProvider(ctx: CheckContext, node: Node): void {
 export const interruptChecks: readonly CheckDef[] = [
   // dtc passes &phandle_references as this check's *data*, not as a prerequisite.
   propCheck('interrupts_property', 'warning', [], 'interrupts', interruptsProperty),
-  check('interrupt_provider', 'warning', [], interruptProvider),
+  anyPropCheck(
+    'interrupt_provider',
+    'warning',
+    [],
+    ['interrupt-controller', 'interrupt-map'],
+    interruptProvider,
+  ),
 ];

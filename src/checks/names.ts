@@ -1,7 +1,7 @@
 import type { Node } from '../dt/model.js';
-import { check, propCheck, type CheckDef } from './check.js';
+import { check, propCheck, propNameCheck, selecting, type CheckDef } from './check.js';
 import type { CheckContext } from './context.js';
-import { charSet, cString, isOneString, spanOf, unitName } from './values.js';
+import { charSet, cString, isOneString, spanOf } from './values.js';
 
 /** Structural checks on node and property names (dtc checks.c, "Structural check functions"). */
 
@@ -87,11 +87,14 @@ function nodeNameCharsStrict(ctx: CheckContext, node: Node): void {
 }
 
 function nodeNameFormat(ctx: CheckContext, node: Node): void {
-  if (unitName(node).includes('@')) ctx.fail(node, "multiple '@' characters in node name");
+  const at = node.name.indexOf('@');
+  if (at >= 0 && node.name.indexOf('@', at + 1) >= 0) ctx.fail(node, "multiple '@' characters in node name");
 }
 
 function nodeNameVsPropertyName(ctx: CheckContext, node: Node): void {
   if (!node.parent) return;
+  // Most node names are no property name anywhere: one map lookup instead of a scan.
+  if (!ctx.anyNodeHasProp(node.name)) return;
   if (node.parent.getProperty(node.name)) ctx.fail(node, 'node name and property name conflict');
 }
 
@@ -130,7 +133,14 @@ function nameIsString(ctx: CheckContext, node: Node): void {
  * property list, deleted or not.
  */
 function nameProperties(ctx: CheckContext, node: Node): void {
-  const idx = node.properties.findIndex((p) => p.name === 'name');
+  const props = node.properties;
+  let idx = -1;
+  for (let i = 0; i < props.length; i++) {
+    if (props[i].name === 'name') {
+      idx = i;
+      break;
+    }
+  }
   if (idx < 0) return;
   const p = node.properties[idx];
   const base = node.basename;
@@ -142,18 +152,43 @@ function nameProperties(ctx: CheckContext, node: Node): void {
     ctx.fail(node, `"name" property is incorrect ("${cString(v)}" instead of base node name)`);
   } else {
     node.properties.splice(idx, 1);
+    ctx.invalidatePropIndex();
   }
 }
 
 export const nameChecks: readonly CheckDef[] = [
-  check('duplicate_node_names', 'error', [], duplicateNodeNames),
-  check('duplicate_property_names', 'error', [], duplicatePropertyNames),
-  check('node_name_chars', 'error', [], nodeNameChars),
+  selecting(check('duplicate_node_names', 'error', [], duplicateNodeNames), (ctx) =>
+    ctx.nodesWithSeveralChildren(),
+  ),
+  {
+    ...check('duplicate_property_names', 'error', [], duplicatePropertyNames),
+    select: (ctx) => ctx.nodesWithDuplicateProps(),
+  },
+  selecting(check('node_name_chars', 'error', [], nodeNameChars), (ctx) =>
+    ctx.nodesWithNameMatching((n) => spanOf(n, NODECHARS) < n.length),
+  ),
   check('node_name_chars_strict', 'off', [], nodeNameCharsStrict),
-  check('node_name_format', 'error', ['node_name_chars'], nodeNameFormat),
-  check('node_name_vs_property_name', 'warning', ['node_name_chars'], nodeNameVsPropertyName),
-  check('property_name_chars', 'error', [], propertyNameChars),
+  selecting(check('node_name_format', 'error', ['node_name_chars'], nodeNameFormat), (ctx) =>
+    ctx.nodesWithNameMatching((n) => {
+      const at = n.indexOf('@');
+      return at >= 0 && n.indexOf('@', at + 1) >= 0;
+    }),
+  ),
+  // Only a node whose name is some live property's name can clash with its parent's.
+  selecting(
+    check('node_name_vs_property_name', 'warning', ['node_name_chars'], nodeNameVsPropertyName),
+    (ctx) => ctx.nodesWithNameMatching((n) => ctx.anyNodeHasProp(n)),
+  ),
+  propNameCheck(
+    'property_name_chars',
+    'error',
+    [],
+    (n) => spanOf(n, PROPCHARS) < n.length,
+    propertyNameChars,
+  ),
   check('property_name_chars_strict', 'off', [], propertyNameCharsStrict),
   propCheck('name_is_string', 'error', [], 'name', nameIsString),
-  check('name_properties', 'error', ['name_is_string'], nameProperties),
+  selecting(check('name_properties', 'error', ['name_is_string'], nameProperties), (ctx) =>
+    ctx.nodesWithRawNameProp(),
+  ),
 ];

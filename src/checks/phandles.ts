@@ -1,6 +1,6 @@
 import type { Node } from '../dt/model.js';
-import { walkLive } from '../dt/model.js';
-import { check, type CheckDef } from './check.js';
+import { liveNodes } from '../dt/model.js';
+import { anyPropCheck, type CheckDef } from './check.js';
 import type { CheckContext } from './context.js';
 import { propCell } from './values.js';
 
@@ -55,10 +55,18 @@ function explicitPhandles(ctx: CheckContext, node: Node): void {
  * the tree was built by a reader that pre-set them.
  */
 function clearPhandles(ctx: CheckContext): void {
-  for (const n of walkLive(ctx.root)) n.phandle = 0;
+  const nodes = liveNodes(ctx.root);
+  for (let i = 0; i < nodes.length; i++) nodes[i].phandle = 0;
   ctx.index.invalidate();
 }
 
 export const phandleChecks: readonly CheckDef[] = [
-  check('explicit_phandles', 'error', [], explicitPhandles, clearPhandles),
+  anyPropCheck(
+    'explicit_phandles',
+    'error',
+    [],
+    ['phandle', 'linux,phandle'],
+    explicitPhandles,
+    clearPhandles,
+  ),
 ];

@@ -1,5 +1,5 @@
 import type { Node } from '../dt/model.js';
-import { check, propCheck, type CheckDef } from './check.js';
+import { propCheck, propNameCheck, type CheckDef } from './check.js';
 import type { CheckContext } from './context.js';
 import { isOneString } from './values.js';
 
@@ -52,5 +52,5 @@ export const propertyChecks: readonly CheckDef[] = [
   propCheck('compatible_is_string_list', 'warning', [], 'compatible', (c, n) =>
     isStringListCheck(c, n, 'compatible'),
   ),
-  check('names_is_string_list', 'warning', [], namesIsStringList),
+  propNameCheck('names_is_string_list', 'warning', [], (n) => n.endsWith('-names'), namesIsStringList),
 ];

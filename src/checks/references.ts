@@ -1,6 +1,6 @@
 import { deleteNode } from '../dt/merge.js';
 import type { Node, Property } from '../dt/model.js';
-import { check, type CheckDef } from './check.js';
+import { check, selecting, type CheckDef } from './check.js';
 import type { CheckContext } from './context.js';
 
 /**
@@ -76,33 +76,62 @@ function resolvePath(ctx: CheckContext, node: Node, ref: string): Uint8Array | u
     return undefined;
   }
   target.isReferenced = true;
-  return encoder.encode(`${ctx.fullPath(target)}\0`);
+  // Many values name the same node: encode its path once (the bytes are only copied from).
+  let bytes = pathBytes.get(ctx)?.get(target);
+  if (!bytes) {
+    bytes = encoder.encode(`${ctx.fullPath(target)}\0`);
+    let m = pathBytes.get(ctx);
+    if (!m) pathBytes.set(ctx, (m = new Map()));
+    m.set(target, bytes);
+  }
+  return bytes;
 }
+
+/** Encoded "full path\0" per referenced node, per check run. */
+const pathBytes = new WeakMap<CheckContext, Map<Node, Uint8Array>>();
 
 function spliceInOnePass(ctx: CheckContext, node: Node, prop: Property): void {
   const old = prop.value;
-  const chunks: Uint8Array[] = [];
-  let copied = 0;
+  const markers = prop.markers;
+  // Resolve first (in marker order, as the messages must come), then build the
+  // new value in one copy without temporary views.
+  const paths: (Uint8Array | undefined)[] = [];
   let shift = 0;
-  for (const m of prop.markers) {
+  for (let i = 0; i < markers.length; i++) {
+    const m = markers[i];
+    if (m.kind !== 'ref-path') continue;
+    const path = resolvePath(ctx, node, m.ref ?? '');
+    paths.push(path);
+    if (path) shift += path.length;
+  }
+  if (shift === 0) return;
+  const next = new Uint8Array(old.length + shift);
+  let copied = 0;
+  let o = 0;
+  let k = 0;
+  shift = 0;
+  for (let i = 0; i < markers.length; i++) {
+    const m = markers[i];
     const orig = m.offset;
     m.offset = orig + shift;
     if (m.kind !== 'ref-path') continue;
-    const path = resolvePath(ctx, node, m.ref ?? '');
+    const path = paths[k++];
     if (!path) continue;
-    chunks.push(old.subarray(copied, orig), path);
+    o = copyInto(next, o, old, copied, orig);
+    o = copyInto(next, o, path, 0, path.length);
     copied = orig;
     shift += path.length;
   }
-  if (shift === 0) return;
-  chunks.push(old.subarray(copied));
-  const next = new Uint8Array(old.length + shift);
-  let o = 0;
-  for (const c of chunks) {
-    next.set(c, o);
-    o += c.length;
-  }
+  copyInto(next, o, old, copied, old.length);
   prop.value = next;
+}
+
+/** Copies `from[start, end)` to `to` at `at`; returns the position after it. */
+function copyInto(to: Uint8Array, at: number, from: Uint8Array, start: number, end: number): number {
+  const n = end - start;
+  if (n > 64) to.set(from.subarray(start, end), at);
+  else for (let i = 0; i < n; i++) to[at + i] = from[start + i];
+  return at + n;
 }
 
 function spliceOneByOne(ctx: CheckContext, node: Node, prop: Property): void {
@@ -132,7 +161,16 @@ function omitUnusedNodes(ctx: CheckContext, node: Node): void {
 }
 
 export const referenceChecks: readonly CheckDef[] = [
-  check('phandle_references', 'error', ['duplicate_node_names', 'explicit_phandles'], phandleReferences),
-  check('path_references', 'error', ['duplicate_node_names'], pathReferences),
-  check('omit_unused_nodes', 'error', ['phandle_references', 'path_references'], omitUnusedNodes),
+  {
+    ...check('phandle_references', 'error', ['duplicate_node_names', 'explicit_phandles'], phandleReferences),
+    onlyWithMarker: 'ref-phandle',
+  },
+  {
+    ...check('path_references', 'error', ['duplicate_node_names'], pathReferences),
+    onlyWithMarker: 'ref-path',
+  },
+  selecting(
+    check('omit_unused_nodes', 'error', ['phandle_references', 'path_references'], omitUnusedNodes),
+    (ctx) => ctx.nodesMarkedOmit(),
+  ),
 ];

@@ -44,6 +44,11 @@ export function isOneString(value: Uint8Array): boolean {
 /** dtc's streq(prop->val.val, s) on a value (empty value never equals). */
 export function valueIsCString(value: Uint8Array, s: string): boolean {
   if (value.length === 0) return false;
+  if (isAsciiText(s)) {
+    let end = value.indexOf(0);
+    if (end < 0) end = value.length;
+    return bytesEqualAscii(value, 0, end, s);
+  }
   return cString(value) === s;
 }
 
@@ -67,6 +72,12 @@ export function spanOf(s: string, set: CharSet): number {
   return n;
 }
 
+/** `n.basename === base` for a base without '@', without cutting the name. */
+export function baseNameIs(n: Node, base: string): boolean {
+  const name = n.name;
+  return name.startsWith(base) && (name.length === base.length || name.charCodeAt(base.length) === 0x40);
+}
+
 /** dtc's get_unitname: the text after the first '@', or "". */
 export function unitName(n: Node): string {
   return n.unitAddress ?? '';
@@ -77,14 +88,29 @@ export function nodeIsCompatible(n: Node, compat: string): boolean {
   const p = n.getProperty('compatible');
   if (!p) return false;
   const v = p.value;
+  const ascii = isAsciiText(compat);
   let start = 0;
   while (start < v.length) {
     let end = v.indexOf(0, start);
     if (end < 0) end = v.length;
-    if (decoder.decode(v.subarray(start, end)) === compat) return true;
+    // An ASCII name equals the decoded entry exactly when the bytes are the
+    // name's bytes (any other byte decodes to a different character).
+    if (ascii ? bytesEqualAscii(v, start, end, compat) : decoder.decode(v.subarray(start, end)) === compat)
+      return true;
     start = end + 1;
   }
   return false;
+}
+
+function isAsciiText(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return false;
+  return true;
+}
+
+function bytesEqualAscii(v: Uint8Array, start: number, end: number, s: string): boolean {
+  if (end - start !== s.length) return false;
+  for (let i = 0; i < s.length; i++) if (v[start + i] !== s.charCodeAt(i)) return false;
+  return true;
 }
 
 /** printf("%x") of an unsigned 32-bit value. */

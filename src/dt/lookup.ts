@@ -1,4 +1,4 @@
-import { Node, Property, walkLive, type PhandleFormat } from './model.js';
+import { Node, Property, liveNodes, type PhandleFormat } from './model.js';
 
 /**
  * Lookups by path, label and phandle with dtc's meaning (first match in a
@@ -21,9 +21,16 @@ export class TreeIndex {
   private build(): void {
     const byLabel = new Map<string, Node>();
     const byPhandle = new Map<number, Node>();
-    for (const n of walkLive(this.root)) {
-      for (const l of n.labels) if (!l.deleted && !byLabel.has(l.name)) byLabel.set(l.name, n);
-      if (n.phandle !== 0 && n.phandle !== 0xffffffff && !byPhandle.has(n.phandle)) byPhandle.set(n.phandle, n);
+    const nodes = liveNodes(this.root);
+    for (let i = 0; i < nodes.length; i++) {
+      const n = nodes[i];
+      const labels = n.labels;
+      for (let k = 0; k < labels.length; k++) {
+        const l = labels[k];
+        if (!l.deleted && !byLabel.has(l.name)) byLabel.set(l.name, n);
+      }
+      if (n.phandle !== 0 && n.phandle !== 0xffffffff && !byPhandle.has(n.phandle))
+        byPhandle.set(n.phandle, n);
     }
     this.byLabel = byLabel;
     this.byPhandle = byPhandle;
@@ -72,13 +79,22 @@ export class TreeIndex {
     const ph = this.nextPhandle;
     node.phandle = ph;
     this.byPhandle!.set(ph, node);
-    const cell = new Uint8Array([ph >>> 24, (ph >>> 16) & 0xff, (ph >>> 8) & 0xff, ph & 0xff]);
     if (format !== 'epapr' && !node.getProperty('linux,phandle'))
-      node.addProperty(new Property('linux,phandle', cell, [{ offset: 0, kind: 'type-u32' }]));
+      node.addProperty(new Property('linux,phandle', phandleCell(ph), [{ offset: 0, kind: 'type-u32' }]));
     if (format !== 'legacy' && !node.getProperty('phandle'))
-      node.addProperty(new Property('phandle', cell.slice(), [{ offset: 0, kind: 'type-u32' }]));
+      node.addProperty(new Property('phandle', phandleCell(ph), [{ offset: 0, kind: 'type-u32' }]));
     return ph;
   }
+}
+
+/** The big-endian 32-bit cell of a phandle value (a fresh array per property). */
+function phandleCell(ph: number): Uint8Array {
+  const cell = new Uint8Array(4);
+  cell[0] = ph >>> 24;
+  cell[1] = (ph >>> 16) & 0xff;
+  cell[2] = (ph >>> 8) & 0xff;
+  cell[3] = ph & 0xff;
+  return cell;
 }
 
 /**

@@ -141,8 +141,14 @@ class StructWriter {
     this.pos += 4;
   }
   bytes(b: Uint8Array): void {
-    this.out.set(b, this.pos);
-    this.pos += b.length;
+    const n = b.length;
+    if (n <= 32) {
+      // Most values are a few cells: a loop beats set()'s per-call overhead.
+      const out = this.out;
+      const p = this.pos;
+      for (let i = 0; i < n; i++) out[p + i] = b[i];
+    } else this.out.set(b, this.pos);
+    this.pos += n;
   }
   /** UTF-8 plus NUL; ASCII (nearly every name) without any temporary array. */
   cstring(s: string): void {

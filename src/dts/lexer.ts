@@ -71,6 +71,10 @@ function isWs(c: number): boolean {
 function isDigit(c: number): boolean {
   return c >= 0x30 && c <= 0x39;
 }
+/** The value of a hex digit character (the caller has checked isHex). */
+function hexDigit(c: number): number {
+  return c <= 0x39 ? c - 0x30 : (c | 0x20) - 0x57;
+}
 function isHex(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46);
 }
@@ -428,10 +432,28 @@ export class Lexer {
         return;
       }
       const c = s.charCodeAt(p);
-      if (isWs(c)) {
-        let q = p + 1;
-        while (q < n && isWs(s.charCodeAt(q))) q++;
-        this.skipTo(q);
+      if (c === 0x20 || (c >= 0x09 && c <= 0x0d)) {
+        // Whitespace, counting newlines on the way (the skip sets the
+        // location like any match: begin() and finish() inlined).
+        this.sLine = b.line;
+        this.sCol = p - b.lineStart + 1;
+        let q = p;
+        let line = b.line;
+        let lineStart = b.lineStart;
+        while (q < n) {
+          const d = s.charCodeAt(q);
+          if (d === 0x0a) {
+            line++;
+            lineStart = q + 1;
+          } else if (!(d === 0x20 || (d >= 0x09 && d <= 0x0d))) break;
+          q++;
+        }
+        b.pos = q;
+        b.line = line;
+        b.lineStart = lineStart;
+        this.eLine = line;
+        this.eCol = q - lineStart + 1;
+        this.file = b.file;
         continue;
       }
       const st = this.state;
@@ -450,7 +472,7 @@ export class Lexer {
             continue;
           }
         } else {
-          if (s.startsWith('/include/', p)) {
+          if (c1 === 0x69 && s.startsWith('/include/', p)) {
             let q = p + 9;
             while (q < n && isWs(s.charCodeAt(q))) q++;
             if (q < n && s.charCodeAt(q) === 0x22) {
@@ -463,12 +485,15 @@ export class Lexer {
               }
             }
           }
-          for (const [kw, tok, next] of KEYWORDS) {
-            if (s.startsWith(kw, p)) {
+          // Every keyword's second character is one of d, p, m, b, o.
+          const kwStart = c1 === 0x64 || c1 === 0x70 || c1 === 0x6d || c1 === 0x62 || c1 === 0x6f;
+          for (let k = 0; kwStart && k < KEYWORDS.length; k++) {
+            const kw = KEYWORDS[k];
+            if (s.startsWith(kw[0], p)) {
               this.begin();
-              this.tok = tok;
-              this.finish(p + kw.length, false);
-              if (next !== -1) this.state = next;
+              this.tok = kw[1];
+              this.finish(p + kw[0].length, false);
+              if (kw[2] !== -1) this.state = kw[2];
               return;
             }
           }
@@ -549,9 +574,15 @@ export class Lexer {
         }
       }
       // {LABEL}: wins over a name or byte of the same start (it is longer).
+      // Label characters are name characters too: a name scan resumes where it stopped.
+      let labelEnd = -1;
       if (c < 128 && LABELSTART[c] === 1) {
         let q = p + 1;
-        while (q < n && s.charCodeAt(q) < 128 && LABELCHAR[s.charCodeAt(q)] === 1) q++;
+        while (q < n) {
+          const d = s.charCodeAt(q);
+          if (d >= 128 || LABELCHAR[d] !== 1) break;
+          q++;
+        }
         if (q < n && s.charCodeAt(q) === 0x3a) {
           this.begin();
           this.tok = Tok.Label;
@@ -559,11 +590,16 @@ export class Lexer {
           this.text = s.slice(p, q);
           return;
         }
+        labelEnd = q;
       }
       if (st === St.PropNodeName) {
         const start = c === 0x5c ? p + 1 : p;
-        let q = start;
-        while (q < n && isPropNodeChar(s.charCodeAt(q))) q++;
+        let q = labelEnd >= 0 ? labelEnd : start;
+        while (q < n) {
+          const d = s.charCodeAt(q);
+          if (d >= 128 || PROPNODECHAR[d] !== 1) break;
+          q++;
+        }
         if (q > start) {
           this.begin();
           this.tok = Tok.PropNodeName;
@@ -577,7 +613,7 @@ export class Lexer {
           this.begin();
           this.tok = Tok.Byte;
           this.finish(p + 2, false);
-          this.num = parseInt(s.slice(p, p + 2), 16);
+          this.num = hexDigit(c) * 16 + hexDigit(s.charCodeAt(p + 1));
           return;
         }
         if (c === 0x5d) {

@@ -54,6 +54,13 @@ export const BISON_STACK_LIMIT = 9999;
 
 const U64_MAX = (1n << 64n) - 1n;
 
+/**
+ * The value of every empty property. Shared: values are replaced, never
+ * written in place, except by phandle fixups, which only touch 4-byte cells
+ * of values that hold references (so never an empty one).
+ */
+const EMPTY_VALUE = new Uint8Array(0);
+
 /** Unwinds the parser after a syntax error (bison aborts at the first one). */
 class ParseAbort extends Error {
   /** True when recovery must not continue (depth limits, end of input). */
@@ -67,13 +74,16 @@ interface WrittenLabel {
   span: Span;
 }
 
+/** The written-label list of the many items that have none (never mutated). */
+const NO_LABELS: readonly WrittenLabel[] = Object.freeze([]);
+
 interface Frame {
   node: Node;
   sLine: number;
   sCol: number;
   seenSubnode: boolean;
   name: string;
-  labels: WrittenLabel[];
+  labels: readonly WrittenLabel[];
   omit: boolean;
   /** Bison stack entries below this subnode's labels/name (the parent's depth then). */
   below: number;
@@ -204,15 +214,54 @@ interface OpEntry {
   sCol: number;
 }
 
+/** Shared marker lists of values made of one typed component (see ValueBuilder.takeMarkers). */
+const LONE_TYPE_MARKER: ReadonlyMap<MarkerKind, Marker[]> = new Map(
+  (['type-u8', 'type-u16', 'type-u32', 'type-u64', 'type-string'] as const).map((kind) => [
+    kind,
+    [{ offset: 0, kind }],
+  ]),
+);
+
+/**
+ * `to.set(from.subarray(fromPos, fromPos + n), toPos)` without the temporary
+ * view: `subarray` is slow (species lookup) and most values are a few bytes.
+ */
+function copyBytes(from: Uint8Array, fromPos: number, to: Uint8Array, toPos: number, n: number): void {
+  if (n > 64) {
+    to.set(from.subarray(fromPos, fromPos + n), toPos);
+    return;
+  }
+  for (let i = 0; i < n; i++) to[toPos + i] = from[fromPos + i];
+}
+
 /** A growable byte buffer reused for every property value. */
 class ValueBuilder {
   buf = new Uint8Array(1024);
   len = 0;
-  markers: Marker[] = [];
+  /** Markers of the value being built: the first `markerCount` slots (the array is reused). */
+  private readonly markers: Marker[] = [];
+  private markerCount = 0;
 
   reset(): void {
     this.len = 0;
-    this.markers = [];
+    this.markerCount = 0;
+  }
+
+  /**
+   * The markers of the value just built, as an exact-size array of their
+   * own; the common lone type marker at offset 0 (`<...>`, `"..."`, `[...]`)
+   * as one shared list per kind. Nothing writes to a list like that: only
+   * path fixups move markers, in values that hold a path reference, and
+   * everything else that changes markers builds a new list.
+   */
+  takeMarkers(): Marker[] {
+    const m = this.markers;
+    const n = this.markerCount;
+    if (n === 1 && m[0].offset === 0 && m[0].ref === undefined) {
+      const shared = LONE_TYPE_MARKER.get(m[0].kind);
+      if (shared) return shared;
+    }
+    return m.slice(0, n);
   }
 
   private reserve(n: number): void {
@@ -225,18 +274,35 @@ class ValueBuilder {
   }
 
   marker(kind: MarkerKind, ref?: string): void {
-    this.markers.push(ref === undefined ? { offset: this.len, kind } : { offset: this.len, kind, ref });
+    this.markers[this.markerCount++] =
+      ref === undefined ? { offset: this.len, kind } : { offset: this.len, kind, ref };
   }
 
   bytes(b: Uint8Array, n: number): void {
     this.reserve(n);
-    this.buf.set(b.subarray(0, n), this.len);
+    copyBytes(b, 0, this.buf, this.len, n);
     this.len += n;
   }
 
   u8(v: number): void {
     this.reserve(1);
     this.buf[this.len++] = v & 0xff;
+  }
+
+  u16(v: number): void {
+    this.reserve(2);
+    const b = this.buf;
+    const l = this.len;
+    b[l] = (v >>> 8) & 0xff;
+    b[l + 1] = v & 0xff;
+    this.len = l + 2;
+  }
+
+  /** A 64-bit cell from a non-negative integer below 2^53. */
+  u64(v: number): void {
+    const hi = Math.floor(v / 4294967296);
+    this.u32(hi);
+    this.u32(v - hi * 4294967296);
   }
 
   u32(v: number): void {
@@ -268,14 +334,15 @@ class ValueBuilder {
 
   take(): Uint8Array {
     const n = this.len;
-    if (n === 0) return new Uint8Array(0);
+    if (n === 0) return EMPTY_VALUE;
     if (n > 65536) return this.buf.slice(0, n);
     if (this.slabPos + n > this.slab.length) {
       this.slab = new Uint8Array(1 << 20);
       this.slabPos = 0;
     }
-    const v = this.slab.subarray(this.slabPos, this.slabPos + n);
-    v.set(this.buf.subarray(0, n));
+    // A view made directly on the buffer (cheaper than subarray's species lookup).
+    const v = new Uint8Array(this.slab.buffer, this.slabPos, n);
+    copyBytes(this.buf, 0, this.slab, this.slabPos, n);
     this.slabPos += n;
     return v;
   }
@@ -598,7 +665,7 @@ class Parser {
         sCol: lex.sCol,
         seenSubnode: false,
         name: '',
-        labels: [],
+        labels: NO_LABELS,
         omit: false,
         below,
         sd: below + 1,
@@ -653,13 +720,13 @@ class Parser {
     }
     const itemLine = lex.sLine;
     const itemCol = lex.sCol;
-    const labels: WrittenLabel[] = [];
+    let labels: WrittenLabel[] | undefined;
     let omit = false;
     let pre = 0; // labels and /omit-if-no-ref/ stay on the stack until the item reduces
     for (;;) {
       if (lex.cur() === Tok.Label) {
         this.chk(sd + ++pre);
-        labels.push({ name: lex.text, span: lex.tokenSpan() });
+        (labels ??= []).push({ name: lex.text, span: lex.tokenSpan() });
         lex.next();
       } else if (lex.cur() === Tok.OmitNoRef) {
         this.chk(sd + ++pre);
@@ -679,9 +746,9 @@ class Parser {
       lex.next();
       if (!this.isChar(0x3b)) this.syntaxError();
       this.chk(sd + pre + 3);
-      itemEnd = lex.spanFrom(itemLine, itemCol);
+      if (f.seenSubnode) itemEnd = lex.spanFrom(itemLine, itemCol);
       lex.next();
-      prop = new Property(name, new Uint8Array(0), []);
+      prop = new Property(name, EMPTY_VALUE, []);
       prop.deleted = true;
     } else if (lex.cur() === Tok.PropNodeName) {
       this.chk(sd + pre + 1);
@@ -697,7 +764,7 @@ class Parser {
           sCol: lex.sCol,
           seenSubnode: false,
           name,
-          labels,
+          labels: labels ?? NO_LABELS,
           omit,
           below: sd,
           sd: sd + pre + 2,
@@ -715,13 +782,13 @@ class Parser {
         if (!this.isChar(0x3b)) this.syntaxError();
         this.chk(sd + pre + 4);
         // Exact-size copy of the marker list: arrays grown by push keep 17 slots.
-        prop = new Property(name, this.vb.take(), this.vb.markers.slice(), lex.spanFrom(nLine, nCol));
-        itemEnd = lex.spanFrom(itemLine, itemCol);
+        prop = new Property(name, this.vb.take(), this.vb.takeMarkers(), lex.spanFrom(nLine, nCol));
+        if (f.seenSubnode) itemEnd = lex.spanFrom(itemLine, itemCol);
         lex.next();
       } else if (this.isChar(0x3b)) {
         this.chk(sd + pre + 2);
-        prop = new Property(name, new Uint8Array(0), [], lex.spanFrom(nLine, nCol));
-        itemEnd = lex.spanFrom(itemLine, itemCol);
+        prop = new Property(name, EMPTY_VALUE, [], lex.spanFrom(nLine, nCol));
+        if (f.seenSubnode) itemEnd = lex.spanFrom(itemLine, itemCol);
         lex.next();
       } else this.syntaxError();
     } else if (lex.cur() === Tok.DelNode) {
@@ -739,7 +806,7 @@ class Parser {
       child.deleted = true;
       child.spans = [lex.spanFrom(dLine, dCol)];
       lex.next();
-      if (labels.length > 0) child.labels = labelsFromWritten(labels);
+      if (labels) child.labels = labelsFromWritten(labels);
       if (omit) child.omitIfNoRef = true;
       f.node.addChild(child);
       f.seenSubnode = true;
@@ -753,7 +820,7 @@ class Parser {
       // dtc aborts here (YYERROR with no recovery rule); in recovery mode keep the property.
       if (!this.recover) throw new ParseAbort();
     }
-    if (labels.length > 0) prop.labels = labelsFromWritten(labels);
+    if (labels) prop.labels = labelsFromWritten(labels);
     f.node.addProperty(prop);
     return undefined;
   }
@@ -873,13 +940,22 @@ class Parser {
     }
     // Above the prefix: the arrayprefix nonterminal, then one element at a time.
     const elem = b + 3;
+    // Literals up to this value are written directly (below 2^53 for 64 bits: exact in a double).
+    const maxFast =
+      bits === 8 ? 0xff : bits === 16 ? 0xffff : bits === 32 ? 0xffffffff : Number.MAX_SAFE_INTEGER;
     vb.marker(bits === 8 ? 'type-u8' : bits === 16 ? 'type-u16' : bits === 64 ? 'type-u64' : 'type-u32');
     lex.next(); // '<'
     for (;;) {
       const t = lex.cur();
       this.chk(elem);
-      if (t === Tok.Literal && bits === 32 && lex.num >= 0 && lex.num <= 0xffffffff) {
-        vb.u32(lex.num);
+      if (t === Tok.Literal && lex.num >= 0 && lex.num <= maxFast) {
+        // A plain literal that fits: no bigint arithmetic (the common case of
+        // every width); anything else takes the general path below.
+        const v = lex.num;
+        if (bits === 32) vb.u32(v);
+        else if (bits === 8) vb.u8(v);
+        else if (bits === 16) vb.u16(v);
+        else vb.u64(v);
         lex.next();
       } else if (t === Tok.Literal || t === Tok.CharLiteral || (t === Tok.Char && lex.charCode === 0x28)) {
         const prim = this.parseIntegerPrim(elem - 1);
