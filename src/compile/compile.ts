@@ -93,7 +93,11 @@ export function compile(opts: CompileOptions): CompileResult {
       if (!pp.ok) return { stage: 'input-failed', forced: false, diagnostics, files };
       text = pp.text;
     }
-    const r = parseDts(text, { fileName: displayName, includeDirs: opts.includeDirs, readFile: opts.readFile });
+    const r = parseDts(text, {
+      fileName: displayName,
+      includeDirs: opts.includeDirs,
+      readFile: opts.readFile,
+    });
     diagnostics.push(...r.diagnostics);
     files = [...new Set([...files, ...r.files])];
     tree = r.tree;
