@@ -97,6 +97,8 @@ export function compile(opts: CompileOptions): CompileResult {
       fileName: displayName,
       includeDirs: opts.includeDirs,
       readFile: opts.readFile,
+      // One run reports every error of the file (dtc stops at its first syntax error).
+      recoverSyntaxErrors: true,
     });
     diagnostics.push(...r.diagnostics);
     files = [...new Set([...files, ...r.files])];

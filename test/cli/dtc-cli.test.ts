@@ -14,6 +14,7 @@ before(() => {
     'warn.dts': '/dts-v1/;\n/ { node@1 { }; };\n',
     'checkerr.dts': '/dts-v1/;\n/ { r = <&missing>; };\n',
     'syntax.dts': '/dts-v1/;\n/ { a = <1> };\n',
+    'multi.dts': '/dts-v1/;\n/ {\n\ta = <1 2;\n\tb = "x";\n\tc = [0g];\n\tn { d = <&>; };\n};\n',
     'inc.dts': '/dts-v1/;\n/include/ "sub/part.dtsi"\n/ { b = /incbin/("blob.bin"); };\n',
     'sub/part.dtsi': '/ { a; };\n',
     'blob.bin': 'AB',
@@ -56,6 +57,17 @@ describe('vmshare dtc command line', () => {
     const r = run('-o', 'bad.dtb', 'syntax.dts');
     assert.equal(r.code, 1);
     assert.match(r.err, /syntax\.dts:2:\d+: error\[dts\//);
+    assert.equal(r.io.written.size, 0);
+  });
+
+  test('every syntax error of a file is reported in one run, each located', () => {
+    const r = run('-o', 'multi.dtb', 'multi.dts');
+    assert.equal(r.code, 1);
+    const located = r.err.match(/^multi\.dts:\d+:\d+: error\[dts\/syntax\]/gm) ?? [];
+    assert.deepEqual(
+      located.map((l) => l.split(':')[1]),
+      ['3', '5', '6'],
+    );
     assert.equal(r.io.written.size, 0);
   });
 
