@@ -3,7 +3,7 @@ import { getopt } from './getopt.js';
 import { VERSION } from './version.js';
 import { platformLoadOptions, sourceLookup } from './platform-io.js';
 import { renderText } from '../diag/render-text.js';
-import type { Diagnostic } from '../diag/diagnostic.js';
+import { diagnosticToJson } from '../diag/render-json.js';
 import {
   checkPlatformFile,
   parsePlatformCheckFlags,
@@ -92,7 +92,7 @@ export function renderCheck(
           usable: !r.unusable,
           summary: r.summary,
           ...(r.platform ? { vms: r.platform.vms.map((v) => ({ id: v.id, name: v.name })) } : {}),
-          diagnostics: r.diagnostics.map(jsonDiagnostic),
+          diagnostics: r.diagnostics.map(diagnosticToJson),
         },
         null,
         2,
@@ -102,17 +102,6 @@ export function renderCheck(
   const parts = r.diagnostics.map((d) => renderText(d, sources) + '\n');
   parts.push(summaryLine(r, manifest));
   return parts.join('\n');
-}
-
-function jsonDiagnostic(d: Diagnostic): object {
-  return {
-    severity: d.severity,
-    code: d.code,
-    message: d.message,
-    ...(d.span ? { span: d.span } : {}),
-    ...(d.related ? { related: d.related } : {}),
-    ...(d.hint ? { hint: d.hint } : {}),
-  };
 }
 
 export function summaryLine(r: CheckResult, manifest: string): string {
