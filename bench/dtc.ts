@@ -13,23 +13,13 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { Suite, SuiteArgs } from './suite.js';
 import { generateHostTree } from './gen-host-tree.js';
+import { repoRoot } from './repo-root.js';
 
 const DTC = '/usr/bin/dtc';
 const TIME = '/usr/bin/time';
-
-/** The repository root: the nearest directory above this module holding bin/vmshare.js. */
-function repoRoot(): string {
-  let d = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    if (existsSync(join(d, 'bin', 'vmshare.js'))) return d;
-    d = dirname(d);
-  }
-  throw new Error('cannot find bin/vmshare.js above bench/');
-}
 
 interface Measure {
   readonly seconds: number;

@@ -8,21 +8,12 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { Suite, SuiteArgs } from './suite.js';
 import { generatePlatform } from './gen-platform.js';
+import { repoRoot } from './repo-root.js';
 
 const TIME = '/usr/bin/time';
-
-function repoRoot(): string {
-  let d = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    if (existsSync(join(d, 'bin', 'vmshare.js'))) return d;
-    d = dirname(d);
-  }
-  throw new Error('cannot find bin/vmshare.js above bench/');
-}
 
 interface Run {
   readonly seconds: number;

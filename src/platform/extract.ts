@@ -412,7 +412,7 @@ function readAttributes(
   }
   const upper = u32At(p.value, 0);
   const lower = u32At(p.value, 1);
-  const a = decodeS2Attributes(upper, lower);
+  const a = decodeCached(upper, lower);
   if (a.strayLower !== 0 || a.strayUpper !== 0) {
     const parts: string[] = [];
     if (a.strayUpper !== 0)
