@@ -22,17 +22,8 @@ import type { Hypervisor } from '../hv/hypervisor.js';
 import type { VlinkDesc, VlinkSide, VlinkWord } from '../hv/vlink.js';
 import type { XirqHandler } from '../hv/xirq.js';
 
-/** What a guest reads of a vlink descriptor. */
-export interface VlinkRef {
-  readonly handle: number;
-  readonly name: string;
-  readonly link: number;
-  readonly serverId: VmId;
-  readonly clientId: VmId;
-  readonly serverInfo: string;
-  readonly clientInfo: string;
-  readonly critical: boolean;
-}
+/** What a guest reads of a vlink descriptor: the hypervisor's descriptor, read-only. */
+export type VlinkRef = VlinkDesc;
 
 /**
  * A guest mapping of physical memory [nk_mem_map]: every access goes through
