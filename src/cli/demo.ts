@@ -1,29 +1,13 @@
-import { join, dirname, relative, isAbsolute } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { CliIo } from './io.js';
 import { checkPlatformFile } from '../platform/check.js';
 import { buildPlatform } from '../platform/build.js';
 import { checkExitCode, renderCheck } from './check.js';
 import { renderMap } from './map.js';
 import { writeAll } from './build.js';
-import { platformLoadOptions } from './platform-io.js';
+import { displayPath, platformLoadOptions, repoRoot } from './platform-io.js';
 import { toHvConfig } from '../platform/to-hv.js';
 import { runVshmStory } from '../guest/story.js';
-
-/** The repository root, found from this compiled file (dist/src/cli/demo.js) or the source. */
-export function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    try {
-      if (readdirSync(dir).includes('package.json')) return dir;
-    } catch {
-      /* keep climbing */
-    }
-    dir = dirname(dir);
-  }
-  return process.cwd();
-}
 
 /**
  * The main job on the bundled example platform (examples/seed, the technical
@@ -32,12 +16,8 @@ export function repoRoot(): string {
  */
 export async function runDemo(_argv: readonly string[], io: CliIo): Promise<number> {
   const root = repoRoot();
-  const abs = join(root, 'examples', 'seed', 'platform.yaml');
-  const rel = relative(io.cwd, abs);
-  const manifest = rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : abs;
-  const outAbs = join(root, 'out', 'seed');
-  const outRel = relative(io.cwd, outAbs);
-  const outDir = outRel !== '' && !outRel.startsWith('..') && !isAbsolute(outRel) ? outRel : outAbs;
+  const manifest = displayPath(io, join(root, 'examples', 'seed', 'platform.yaml'));
+  const outDir = displayPath(io, join(root, 'out', 'seed'));
   const rule = (title: string): void =>
     io.stdout(`\n== ${title} ${'='.repeat(Math.max(3, 72 - title.length))}\n\n`);
 

@@ -1,6 +1,7 @@
-import { join, relative, isAbsolute } from 'node:path';
+import { join, relative, isAbsolute, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readdirSync } from 'node:fs';
 import type { CliIo } from './io.js';
-import { repoRoot } from './demo.js';
 import type { LoadOptions } from '../platform/load.js';
 import type { SourceLookup } from '../diag/render-text.js';
 import { latin1Decode } from '../compile/text.js';
@@ -11,11 +12,29 @@ import { latin1Decode } from '../compile/text.js';
  * texts for caret excerpts.
  */
 
-/** The bundled include/ (nkvdt.h, skeleton.dtsi), relative to cwd when inside it so messages stay short and stable. */
-export function bundledIncludeDir(io: CliIo): string {
-  const abs = join(repoRoot(), 'include');
+/** The repository root, found from this compiled file (dist/src/cli/) or the source (src/cli/). */
+export function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    try {
+      if (readdirSync(dir).includes('package.json')) return dir;
+    } catch {
+      /* keep climbing */
+    }
+    dir = dirname(dir);
+  }
+  return process.cwd();
+}
+
+/** `abs` relative to cwd when it lies inside it, so messages stay short and stable; else absolute. */
+export function displayPath(io: CliIo, abs: string): string {
   const rel = relative(io.cwd, abs);
   return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : abs;
+}
+
+/** The bundled include/ (nkvdt.h, skeleton.dtsi). */
+export function bundledIncludeDir(io: CliIo): string {
+  return displayPath(io, join(repoRoot(), 'include'));
 }
 
 export function platformLoadOptions(io: CliIo): LoadOptions {
