@@ -6,8 +6,9 @@ import { checkExitCode, renderCheck } from './check.js';
 import { renderMap } from './map.js';
 import { writeAll } from './build.js';
 import { displayPath, platformLoadOptions, repoRoot } from './platform-io.js';
-import { toHvConfig } from '../platform/to-hv.js';
-import { runVshmStory } from '../guest/story.js';
+import { bootPlatform } from '../boot/boot.js';
+import { tellVshmStory } from '../guest/story.js';
+import { renderText } from '../diag/render-text.js';
 
 /**
  * The main job on the bundled example platform (examples/seed, the technical
@@ -50,12 +51,13 @@ export async function runDemo(_argv: readonly string[], io: CliIo): Promise<numb
   for (const f of files) io.stdout(`${join(outDir, f.name)}: ${f.bytes.length} bytes, ${f.what}\n`);
 
   rule('boot: the vshm pair on the hypervisor model (virtual clock, one thread)');
-  const hvc = toHvConfig(result.platform);
-  if (!hvc.config) {
-    io.stdout(`the platform cannot boot on the model:\n${hvc.problems.join('\n')}\n`);
+  // Through boot/, like `vmshare ptdump`: the one place that decides whether a platform boots.
+  const booted = bootPlatform(result.platform, { checkErrors: result.summary.errors, autoStart: false });
+  if (!booted.ok) {
+    for (const d of booted.diagnostics) io.stdout(renderText(d) + '\n');
     return 1;
   }
-  const story = runVshmStory(hvc.config);
+  const story = tellVshmStory(booted.hv);
   io.stdout(story.lines.join('\n') + '\n');
   if (!story.ok) return 1;
   io.stdout(
