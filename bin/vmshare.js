@@ -1,4 +1,5 @@
 #!/usr/bin/env node
-// The installed command: runs the compiled CLI (npm run build writes dist/).
-import { main } from '../dist/src/cli/main.js';
+// The installed command: runs the bundled CLI (npm run build writes dist/: tsc, then
+// scripts/bundle.mjs). The bundle is the same code as dist/src/cli, in fewer modules.
+import { main } from '../dist/cli/main.js';
 process.exitCode = await main(process.argv.slice(2));
