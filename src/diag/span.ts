@@ -13,6 +13,12 @@ export interface Span {
   readonly includedFrom?: readonly IncludeSite[];
 }
 
+/** The file part of a span: one object per file (and include chain), shared by its spans. */
+export interface SpanFile {
+  readonly name: string;
+  readonly includedFrom?: readonly IncludeSite[];
+}
+
 export interface IncludeSite {
   readonly file: string;
   readonly line: number;

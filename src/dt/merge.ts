@@ -1,5 +1,5 @@
 import type { Span } from '../diag/span.js';
-import { Node, Property, type Label } from './model.js';
+import { NO_LABELS, Node, Property, type Label } from './model.js';
 
 /**
  * Tree-building operations of dtc's livetree.c, used while a DTS is parsed:
@@ -10,8 +10,13 @@ import { Node, Property, type Label } from './model.js';
  * only valid while all changes go through this class (i.e. during parsing).
  */
 
-/** dtc's add_label: a label already in the list is revived, else the new one is prepended. Returns the new label, if any. */
-export function addLabelTo(labels: Label[], name: string, span?: Span): Label | undefined {
+/**
+ * dtc's add_label: a label already in the list is revived, else the new one
+ * is prepended. The item gets a new list (lists may be the shared, frozen
+ * NO_LABELS). Returns the new label, if any.
+ */
+export function addLabelTo(item: { labels: Label[] }, name: string, span?: Span): Label | undefined {
+  const labels = item.labels;
   for (const l of labels) {
     if (l.name === name) {
       l.deleted = false;
@@ -19,37 +24,25 @@ export function addLabelTo(labels: Label[], name: string, span?: Span): Label | 
     }
   }
   const label: Label = span ? { name, deleted: false, span } : { name, deleted: false };
-  labels.unshift(label);
+  item.labels = labels.length === 0 ? [label] : [label, ...labels];
   return label;
 }
 
 /**
- * Adds the labels written in front of an item (`a: b: item`) the way dtc's
- * right-recursive grammar does: the innermost (last written) first, each
- * prepended, so the list reads in source order.
+ * The label list of a new item from the labels written before it
+ * (`a: b: item`), the way dtc's right-recursive grammar adds them: the
+ * innermost (last written) first, each prepended, so the list reads in
+ * source order.
  */
-export function addWrittenLabels(
-  labels: Label[],
-  written: readonly { name: string; span?: Span }[],
-): Label[] {
-  const added: Label[] = [];
-  for (let i = written.length - 1; i >= 0; i--) {
-    const l = addLabelTo(labels, written[i].name, written[i].span);
-    if (l) added.push(l);
-  }
-  return added;
-}
-
-/** The label list of a new item from the labels written before it (exact-size array). */
 export function labelsFromWritten(written: readonly { name: string; span?: Span }[]): Label[] {
-  if (written.length === 0) return [];
+  if (written.length === 0) return NO_LABELS;
   if (written.length === 1) {
     const w = written[0];
     return [w.span ? { name: w.name, deleted: false, span: w.span } : { name: w.name, deleted: false }];
   }
-  const labels: Label[] = [];
-  addWrittenLabels(labels, written);
-  return labels.slice();
+  const item = { labels: NO_LABELS };
+  for (let i = written.length - 1; i >= 0; i--) addLabelTo(item, written[i].name, written[i].span);
+  return item.labels;
 }
 
 interface LabelHolder {
@@ -86,7 +79,7 @@ export class TreeBuilder {
 
   /** dtc's add_label on a node that is in the tree. */
   addNodeLabel(node: Node, name: string, span?: Span): void {
-    const l = addLabelTo(node.labels, name, span);
+    const l = addLabelTo(node, name, span);
     if (l) this.registerLabel(node, l);
   }
 
@@ -142,7 +135,7 @@ export class TreeBuilder {
           }
           const op = pm.get(np.name);
           if (op) {
-            for (const l of np.labels) addLabelTo(op.labels, l.name, l.span);
+            for (const l of np.labels) addLabelTo(op, l.name, l.span);
             op.value = np.value;
             op.markers = np.markers;
             op.deleted = false;

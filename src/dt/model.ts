@@ -1,4 +1,4 @@
-import type { Span } from '../diag/span.js';
+import type { Span, SpanFile } from '../diag/span.js';
 
 /**
  * The merged device tree, as dtc's livetree keeps it: nodes and properties in
@@ -33,6 +33,15 @@ export interface Label {
   span?: Span;
 }
 
+/**
+ * The label list of every item that has none: shared and frozen (a push
+ * throws). Code that adds a label goes through `addLabelTo` (dt/merge.ts),
+ * which gives the item a list of its own first. Most properties and nodes
+ * carry no label; one empty array each was a measurable share of a large
+ * tree's memory and of the garbage collector's copying.
+ */
+export const NO_LABELS: Label[] = Object.freeze([] as Label[]) as Label[];
+
 // Fields are `declare`d and assigned in the constructors rather than
 // declared as class fields: V8 runs class-field initialisers as
 // define-property operations through an extra function, a measurable cost
@@ -43,16 +52,60 @@ export class Property {
   declare name: string;
   declare value: Uint8Array;
   declare markers: Marker[];
-  declare span: Span | undefined;
+  // The source span, kept in the property itself rather than as a Span
+  // object of its own (one object fewer per property for the parser to
+  // allocate and the young-generation GC to copy): `sf` is the file (shared
+  // by every span of that file) and sl/sc/el/ec the positions; or, when the
+  // span was assigned whole, `sf` is that Span and `sl` is -1.
+  declare private sf: SpanFile | Span | undefined;
+  declare private sl: number;
+  declare private sc: number;
+  declare private el: number;
+  declare private ec: number;
 
   constructor(name: string, value: Uint8Array, markers: Marker[], span?: Span) {
     // (Same key order as before: name, value, markers, span, labels, deleted.)
     this.name = name;
     this.value = value;
     this.markers = markers;
-    this.span = span;
-    this.labels = [];
+    this.sf = span;
+    this.sl = -1;
+    this.sc = 0;
+    this.el = 0;
+    this.ec = 0;
+    this.labels = NO_LABELS;
     this.deleted = false;
+  }
+
+  /** Where the property was (last) defined; built on demand (see the fields). */
+  get span(): Span | undefined {
+    const f = this.sf;
+    if (f === undefined || this.sl < 0) return f as Span | undefined;
+    const file = f as SpanFile;
+    return file.includedFrom
+      ? {
+          file: file.name,
+          line: this.sl,
+          col: this.sc,
+          endLine: this.el,
+          endCol: this.ec,
+          includedFrom: file.includedFrom,
+        }
+      : { file: file.name, line: this.sl, col: this.sc, endLine: this.el, endCol: this.ec };
+  }
+
+  set span(s: Span | undefined) {
+    this.sf = s;
+    this.sl = -1;
+  }
+
+  /** Sets the span from its parts without building a Span (the parser's hot path). */
+  setSpan(file: SpanFile, line: number, col: number, endLine: number, endCol: number): void {
+    this.sf = file;
+    this.sl = line;
+    this.sc = col;
+    this.el = endLine;
+    this.ec = endCol;
   }
 
   /** The value as a DTB carries it (no markers). */
@@ -82,7 +135,7 @@ export class Node {
     this.name = name;
     this.properties = [];
     this.children = [];
-    this.labels = [];
+    this.labels = NO_LABELS;
     this.deleted = false;
     this.parent = undefined;
     this.spans = [];

@@ -782,12 +782,14 @@ class Parser {
         if (!this.isChar(0x3b)) this.syntaxError();
         this.chk(sd + pre + 4);
         // Exact-size copy of the marker list: arrays grown by push keep 17 slots.
-        prop = new Property(name, this.vb.take(), this.vb.takeMarkers(), lex.spanFrom(nLine, nCol));
+        prop = new Property(name, this.vb.take(), this.vb.takeMarkers());
+        prop.setSpan(lex.file, nLine, nCol, lex.eLine, lex.eCol);
         if (f.seenSubnode) itemEnd = lex.spanFrom(itemLine, itemCol);
         lex.next();
       } else if (this.isChar(0x3b)) {
         this.chk(sd + pre + 2);
-        prop = new Property(name, EMPTY_VALUE, [], lex.spanFrom(nLine, nCol));
+        prop = new Property(name, EMPTY_VALUE, []);
+        prop.setSpan(lex.file, nLine, nCol, lex.eLine, lex.eCol);
         if (f.seenSubnode) itemEnd = lex.spanFrom(itemLine, itemCol);
         lex.next();
       } else this.syntaxError();

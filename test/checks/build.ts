@@ -79,11 +79,11 @@ export function node(name: string, props: PropSpec[] = [], children: Node[] = []
         endCol: 8,
       },
     );
-    for (const lb of labels ?? []) p.labels.push({ name: lb, deleted: false });
+    for (const lb of labels ?? []) p.labels = [...p.labels, { name: lb, deleted: false }];
     n.addProperty(p);
   }
   for (const c of children) n.addChild(c);
-  for (const lb of opts.labels ?? []) n.labels.push({ name: lb, deleted: false });
+  for (const lb of opts.labels ?? []) n.labels = [...n.labels, { name: lb, deleted: false }];
   if (opts.omit) n.omitIfNoRef = true;
   return n;
 }

@@ -191,7 +191,7 @@ describe('reference fixups (tree built in code)', () => {
         ],
       ),
     );
-    t.root.children[0].labels.push({ name: 'z', deleted: false });
+    t.root.children[0].labels = [...t.root.children[0].labels, { name: 'z', deleted: false }];
     const r = run(t);
     assert.deepEqual(
       r.diagnostics.map((d) => d.message),

@@ -8,7 +8,7 @@ import { printDts } from '../../src/dts/print.js';
 import { cells, cstr, dtree, node, prop } from '../dtb/tree-builders.js';
 
 function label(n: Node, ...names: string[]): Node {
-  for (const name of names) n.labels.push({ name, deleted: false });
+  for (const name of names) n.labels = [...n.labels, { name, deleted: false }];
   return n;
 }
 
@@ -55,7 +55,7 @@ describe('generateLabelTree', () => {
 
   test('a node whose labels are all deleted creates the node and gets a phandle, but no entry', () => {
     const n = node('x');
-    n.labels.push({ name: 'gone', deleted: true });
+    n.labels = [...n.labels, { name: 'gone', deleted: true }];
     const t = dtree(node('', [], [n]));
     generateLabelTree(t, new TreeIndex(t.root), '__symbols__', true, 'epapr');
     assert.equal(t.root.children[1].name, '__symbols__');

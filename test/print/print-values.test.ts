@@ -208,17 +208,18 @@ describe('guessed types (no markers, as from a DTB)', () => {
 describe('layout', () => {
   test('memreserves, labels, nesting, blank line before each child, deleted items skipped', () => {
     const child = node('c@1', [prop('reg', cells(1), [{ offset: 0, kind: 'type-u32' }])]);
-    child.labels.push(
+    // Label lists start as the shared, frozen NO_LABELS: give the items lists of their own.
+    child.labels = [
       { name: 'b', deleted: false },
       { name: 'gone', deleted: true },
       { name: 'a', deleted: false },
-    );
+    ];
     const dead = node('dead');
     dead.deleted = true;
     const p = prop('x', cells(1), [{ offset: 0, kind: 'type-u32' }]);
-    p.labels.push({ name: 'pl', deleted: false });
+    p.labels = [{ name: 'pl', deleted: false }];
     const t = dtree(node('', [p], [child, dead, node('e')]), [[0x1000n, 0x20n]]);
-    t.memreserves[0].labels.push({ name: 'm', deleted: false });
+    t.memreserves[0].labels = [...t.memreserves[0].labels, { name: 'm', deleted: false }];
     assert.equal(
       printDts(t),
       '/dts-v1/;\n\nm: /memreserve/\t0x0000000000001000 0x0000000000000020;\n/ {\n\tpl: x = <0x01>;\n\n\tb: a: c@1 {\n\t\treg = <0x01>;\n\t};\n\n\te {\n\t};\n};\n',
