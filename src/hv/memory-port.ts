@@ -585,21 +585,12 @@ export class MemoryPort {
     let one = -1;
     let i = 0;
     while (i < count) {
-      // A run of range-entry hits. The range lies below 4 GiB and spans less
-      // than 2^31 bytes, so `(r | 0) === r` proves an in-range integer offset
-      // (and rules out NaN and fractions).
-      const rgStart = this.#rgStart;
-      const rgLen = this.#rgReadLen;
-      // In units of 1 << shift (rgBase is 2 MiB aligned): below 2^30 words for gather32, so
-      // the index is an int32 sum.
-      const rgBaseIdx = this.#rgBase >>> shift;
+      // A run of range-entry hits (rangeRun32, rangeRunBytes).
       const runStart = i;
-      for (; i < count; i++) {
-        const r = ipas[i] - rgStart;
-        const ri = r | 0;
-        if (ri !== r || ri < 0 || ri >= rgLen || (ri & mask) !== 0) break;
-        dst[i] = rgBaseIdx + (ri >>> shift);
-      }
+      i =
+        shift === 2
+          ? rangeRun32(ipas, dst, i, count, this.#rgStart, this.#rgReadLen, this.#rgBase >>> 2)
+          : rangeRunBytes(ipas, dst, i, count, this.#rgStart, this.#rgReadLen, this.#rgBase, mask);
       if (i > runStart) {
         const s = this.#rgSeg;
         if (perElement) seg.fill(s, runStart, i);
@@ -1089,4 +1080,53 @@ function gatherWords(u32: Uint32Array, out: Uint32Array, count: number): void {
     out[i + 7] = h;
   }
   for (; i < count; i++) out[i] = u32[out[i]];
+}
+
+/*
+ * Pass 1's inner loop: from `i`, the run of addresses inside the range entry
+ * (`len` bytes from `start`, at `base` in its segment), written to `dst`;
+ * returns the index of the first address outside it (or `count`). The range
+ * lies below 4 GiB and spans less than 2^31 bytes, so `(r | 0) === r`
+ * proves an in-range integer offset (and rules out NaN and fractions). Two
+ * small functions with constant alignment and scale, not one loop in the
+ * method: fewer live values, so TurboFan keeps them all in registers.
+ */
+
+/** Word indices of 4-aligned addresses; `baseWord` (the range's base / 4) is below 2^30: int32 sums. */
+function rangeRun32(
+  ipas: Float64Array,
+  dst: Uint32Array,
+  i: number,
+  count: number,
+  start: number,
+  len: number,
+  baseWord: number,
+): number {
+  for (; i < count; i++) {
+    const r = ipas[i] - start;
+    const ri = r | 0;
+    if (ri !== r || ri < 0 || ri >= len || (ri & 3) !== 0) break;
+    dst[i] = baseWord + (ri >>> 2);
+  }
+  return i;
+}
+
+/** Byte offsets of addresses aligned to `mask + 1`. */
+function rangeRunBytes(
+  ipas: Float64Array,
+  dst: Uint32Array,
+  i: number,
+  count: number,
+  start: number,
+  len: number,
+  base: number,
+  mask: number,
+): number {
+  for (; i < count; i++) {
+    const r = ipas[i] - start;
+    const ri = r | 0;
+    if (ri !== r || ri < 0 || ri >= len || (ri & mask) !== 0) break;
+    dst[i] = base + ri;
+  }
+  return i;
 }

@@ -271,6 +271,17 @@ describe('gather', () => {
     assert.deepEqual(p && [p.kind, p.ipa], ['permission', VM1_RAM]);
   });
 
+  test('the first byte past a cached block is not served from the cache, at any width', () => {
+    const hv = filled();
+    const port = hv.cpu(2);
+    assert.equal(hv.memGrant(1, 2, RW_CPU, 1, [{ addr: VM1_RAM, size: 2 * MiB }]), 0);
+    for (const width of [4, 2, 1] as const) {
+      assert.ok(!isFault(gather(port, width, [VM1_RAM + 2 * MiB - 4])), 'caches the block');
+      const f = gather(port, width, [VM1_RAM, VM1_RAM + 2 * MiB]);
+      assert.ok(isFault(f) && f.kind === 'translation' && f.ipa === VM1_RAM + 2 * MiB, `width ${width}`);
+    }
+  });
+
   test('a write-only block cached by a store is not readable by a gather', () => {
     const hv = filled();
     const port = hv.cpu(2);
