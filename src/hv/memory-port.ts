@@ -1,7 +1,8 @@
 /**
  * How a VM touches memory: one port for its CPUs (through its stage 2) and
- * one for its devices' DMA (through its SMMU context). Loads, stores, bulk
- * copies and zero-copy views, all checked against the tables.
+ * one for its devices' DMA (through its SMMU context). Loads, stores, batch
+ * loads (gathers), bulk copies and zero-copy views, all checked against the
+ * tables.
  *
  * Speed: each port keeps a software TLB (direct-mapped, TLB_SIZE entries,
  * a cache of successful walks: readable/writable tags, the backing buffer
