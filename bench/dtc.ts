@@ -2,8 +2,8 @@
 // host trees (bench/gen-host-tree.ts) of 1, 4, 10 and 50 MB.
 //
 // Per size: generate into a temp dir, then time `node bin/vmshare.js dtc -I dts -O dtb -o X in.dts`
-// and `dtc -I dts -O dtb -o Y in.dts` in the same run (median of N wall-clock runs; peak RSS from
-// GNU `/usr/bin/time -f %M`), check X and Y are byte-identical, and print times, the speed-up
+// and `dtc -I dts -O dtb -o Y in.dts` in the same run, alternating (median of N wall-clock runs;
+// peak RSS from GNU `/usr/bin/time -f %M`), check X and Y are byte-identical, and print times, the speed-up
 // (dtc time / our time), RSS and RSS ratio, and throughput in MB/s of input. dtc 1.6.1 is
 // roughly quadratic (about 75 s at 10 MB, an hour at 50 MB), so it runs once at 10 MB and at
 // 50 MB only with `--with-dtc-50`. Finally `-I dtb -O dts` is timed at 10 MB on dtc's blob
@@ -59,24 +59,47 @@ interface Series {
   readonly failed: Measure | undefined;
 }
 
-function series(n: number, run: () => Measure, label: string): Series {
-  const times: number[] = [];
-  let rss: number | undefined;
-  for (let i = 0; i < n; i++) {
-    const m = run();
-    if (m.status !== 0) {
+interface Contender {
+  readonly label: string;
+  readonly runs: number;
+  readonly run: () => Measure;
+}
+
+/**
+ * Runs the contenders in turn (ours, dtc, ours, dtc, ...) until each has had
+ * its runs: on a machine whose speed drifts, alternating spreads the drift
+ * over both rather than favouring whichever ran first. A contender stops at
+ * its first failed run.
+ */
+function interleaved(...cs: readonly Contender[]): Series[] {
+  const times: number[][] = cs.map(() => []);
+  const rss: (number | undefined)[] = cs.map(() => undefined);
+  const failed: (Measure | undefined)[] = cs.map(() => undefined);
+  const most = Math.max(0, ...cs.map((c) => c.runs));
+  for (let i = 0; i < most; i++) {
+    cs.forEach((c, k) => {
+      if (i >= c.runs || failed[k]) return;
+      const m = c.run();
+      if (m.status !== 0) {
+        process.stdout.write(
+          `  ${c.label}: run ${i + 1} exited ${m.status}\n${indent(m.stderr.slice(0, 1500))}\n`,
+        );
+        failed[k] = m;
+        return;
+      }
+      times[k].push(m.seconds);
+      if (m.rssKb !== undefined) rss[k] = Math.max(rss[k] ?? 0, m.rssKb);
       process.stdout.write(
-        `  ${label}: run ${i + 1} exited ${m.status}\n${indent(m.stderr.slice(0, 1500))}\n`,
+        `  ${c.label}: run ${i + 1}/${c.runs} ${m.seconds.toFixed(3)} s${m.rssKb ? `, ${(m.rssKb / 1024).toFixed(1)} MB RSS` : ''}\n`,
       );
-      return { runs: i, medianSeconds: NaN, rssKb: rss, failed: m };
-    }
-    times.push(m.seconds);
-    if (m.rssKb !== undefined) rss = Math.max(rss ?? 0, m.rssKb);
-    process.stdout.write(
-      `  ${label}: run ${i + 1}/${n} ${m.seconds.toFixed(3)} s${m.rssKb ? `, ${(m.rssKb / 1024).toFixed(1)} MB RSS` : ''}\n`,
-    );
+    });
   }
-  return { runs: n, medianSeconds: median(times), rssKb: rss, failed: undefined };
+  return cs.map((_, k) => ({
+    runs: times[k].length,
+    medianSeconds: times[k].length > 0 && !failed[k] ? median(times[k]) : NaN,
+    rssKb: rss[k],
+    failed: failed[k],
+  }));
 }
 
 const indent = (s: string) =>
@@ -160,7 +183,7 @@ async function run(args: SuiteArgs): Promise<void> {
         { label: '1MB', mb: 1, oursRuns: 1, dtcRuns: 1 },
       ]
     : [
-        { label: '1MB', mb: 1, oursRuns: 5, dtcRuns: 5 },
+        { label: '1MB', mb: 1, oursRuns: 9, dtcRuns: 9 },
         { label: '4MB', mb: 4, oursRuns: 3, dtcRuns: 3 },
         { label: '10MB', mb: 10, oursRuns: 3, dtcRuns: 1 },
         { label: '50MB', mb: 50, oursRuns: 1, dtcRuns: withDtc50 ? 1 : 0 },
@@ -181,25 +204,25 @@ async function run(args: SuiteArgs): Promise<void> {
       );
       const oursOut = join(scratch, `ours-${step.label}.dtb`);
       const dtcOut = join(scratch, `dtc-${step.label}.dtb`);
-      const ours = series(
-        step.oursRuns,
-        () =>
-          measure(
-            process.execPath,
-            [bin, 'dtc', '-I', 'dts', '-O', 'dtb', '-o', oursOut, input],
-            scratch,
-            scratch,
-          ),
-        'vmshare',
+      const [ours, dtcSeries] = interleaved(
+        {
+          label: 'vmshare',
+          runs: step.oursRuns,
+          run: () =>
+            measure(
+              process.execPath,
+              [bin, 'dtc', '-I', 'dts', '-O', 'dtb', '-o', oursOut, input],
+              scratch,
+              scratch,
+            ),
+        },
+        {
+          label: 'dtc',
+          runs: haveDtc ? step.dtcRuns : 0,
+          run: () => measure(DTC, ['-I', 'dts', '-O', 'dtb', '-o', dtcOut, input], scratch, scratch),
+        },
       );
-      let dtc: Series | undefined;
-      if (haveDtc && step.dtcRuns > 0) {
-        dtc = series(
-          step.dtcRuns,
-          () => measure(DTC, ['-I', 'dts', '-O', 'dtb', '-o', dtcOut, input], scratch, scratch),
-          'dtc',
-        );
-      }
+      const dtc = haveDtc && step.dtcRuns > 0 ? dtcSeries : undefined;
       rows.push({
         what: `dts->dtb ${step.label}`,
         inputBytes: tree.text.length,
@@ -215,24 +238,25 @@ async function run(args: SuiteArgs): Promise<void> {
           const oursDts = join(scratch, 'ours-decompiled.dts');
           const dtcDts = join(scratch, 'dtc-decompiled.dts');
           process.stdout.write(`\n${step.label} -I dtb -O dts (${readFileSync(blob).length} byte blob)\n`);
-          const o = series(
-            args.quick ? 1 : 3,
-            () =>
-              measure(
-                process.execPath,
-                [bin, 'dtc', '-I', 'dtb', '-O', 'dts', '-o', oursDts, blob],
-                scratch,
-                scratch,
-              ),
-            'vmshare',
+          const [o, dSeries] = interleaved(
+            {
+              label: 'vmshare',
+              runs: args.quick ? 1 : 3,
+              run: () =>
+                measure(
+                  process.execPath,
+                  [bin, 'dtc', '-I', 'dtb', '-O', 'dts', '-o', oursDts, blob],
+                  scratch,
+                  scratch,
+                ),
+            },
+            {
+              label: 'dtc',
+              runs: haveDtc ? 1 : 0,
+              run: () => measure(DTC, ['-I', 'dtb', '-O', 'dts', '-o', dtcDts, blob], scratch, scratch),
+            },
           );
-          const d = haveDtc
-            ? series(
-                1,
-                () => measure(DTC, ['-I', 'dtb', '-O', 'dts', '-o', dtcDts, blob], scratch, scratch),
-                'dtc',
-              )
-            : undefined;
+          const d = haveDtc ? dSeries : undefined;
           rows.push({
             what: `dtb->dts ${step.label}`,
             inputBytes: readFileSync(blob).length,
