@@ -19,6 +19,13 @@ export interface SpanFile {
   readonly includedFrom?: readonly IncludeSite[];
 }
 
+/** The span at those positions of `file` (the include chain comes with the file). */
+export function spanIn(file: SpanFile, line: number, col: number, endLine: number, endCol: number): Span {
+  return file.includedFrom
+    ? { file: file.name, line, col, endLine, endCol, includedFrom: file.includedFrom }
+    : { file: file.name, line, col, endLine, endCol };
+}
+
 export interface IncludeSite {
   readonly file: string;
   readonly line: number;

@@ -1,4 +1,4 @@
-import type { Span, SpanFile } from '../diag/span.js';
+import { spanIn, type Span, type SpanFile } from '../diag/span.js';
 
 /**
  * The merged device tree, as dtc's livetree keeps it: nodes and properties in
@@ -64,7 +64,6 @@ export class Property {
   declare private ec: number;
 
   constructor(name: string, value: Uint8Array, markers: Marker[], span?: Span) {
-    // (Same key order as before: name, value, markers, span, labels, deleted.)
     this.name = name;
     this.value = value;
     this.markers = markers;
@@ -81,17 +80,7 @@ export class Property {
   get span(): Span | undefined {
     const f = this.sf;
     if (f === undefined || this.sl < 0) return f as Span | undefined;
-    const file = f as SpanFile;
-    return file.includedFrom
-      ? {
-          file: file.name,
-          line: this.sl,
-          col: this.sc,
-          endLine: this.el,
-          endCol: this.ec,
-          includedFrom: file.includedFrom,
-        }
-      : { file: file.name, line: this.sl, col: this.sc, endLine: this.el, endCol: this.ec };
+    return spanIn(f as SpanFile, this.sl, this.sc, this.el, this.ec);
   }
 
   set span(s: Span | undefined) {

@@ -1,4 +1,4 @@
-import type { IncludeSite, Span } from '../diag/span.js';
+import { spanIn, type IncludeSite, type Span, type SpanFile } from '../diag/span.js';
 import type { DiagnosticBag } from '../diag/diagnostic.js';
 import { FatalInputError } from '../diag/diagnostic.js';
 import { Tok } from './tokens.js';
@@ -14,10 +14,7 @@ import { unescapeInto, type EscapeSink } from './escape.js';
  */
 
 /** The file part of a span: changes with line markers and includes. */
-export interface FileState {
-  readonly name: string;
-  readonly includedFrom?: readonly IncludeSite[];
-}
+export type FileState = SpanFile;
 
 const enum St {
   Initial,
@@ -652,8 +649,5 @@ export class Lexer {
   }
 }
 
-export function mkSpan(file: FileState, line: number, col: number, endLine: number, endCol: number): Span {
-  return file.includedFrom
-    ? { file: file.name, line, col, endLine, endCol, includedFrom: file.includedFrom }
-    : { file: file.name, line, col, endLine, endCol };
-}
+/** A span in the lexer's current file state (the diag layer's spanIn). */
+export const mkSpan = spanIn;
