@@ -2,12 +2,12 @@
 // host trees (bench/gen-host-tree.ts) of 1, 4, 10 and 50 MB.
 //
 // Per size: generate into a temp dir, then time `node bin/vmshare.js dtc -I dts -O dtb -o X in.dts`
-// and `dtc -I dts -O dtb -o Y in.dts` in the same run, alternating (median of N wall-clock runs;
-// peak RSS from GNU `/usr/bin/time -f %M`), check X and Y are byte-identical, and print times, the speed-up
-// (dtc time / our time), RSS and RSS ratio, and throughput in MB/s of input. dtc 1.6.1 is
-// roughly quadratic (about 75 s at 10 MB, an hour at 50 MB), so it runs once at 10 MB and at
-// 50 MB only with `--with-dtc-50`. Finally `-I dtb -O dts` is timed at 10 MB on dtc's blob
-// (outputs compared as text).
+// and `dtc -I dts -O dtb -o Y in.dts` in the same run, alternating (median of N wall-clock
+// runs; peak RSS from GNU `/usr/bin/time -f %M`), check X and Y are byte-identical, and print
+// times, the speed-up (dtc time / our time), RSS and RSS ratio, and throughput in MB/s of input.
+// dtc 1.6.1 is roughly quadratic (49–119 s at 10 MB on the development machine, about an hour at
+// 50 MB), so it runs once at 10 MB and at 50 MB only with `--with-dtc-50`. Finally
+// `-I dtb -O dts` is timed at 10 MB on dtc's blob (outputs compared as text).
 // `--quick` shrinks everything (0.25 and 1 MB, fewer runs) for a smoke run.
 
 import { spawnSync } from 'node:child_process';
